@@ -1,0 +1,1 @@
+"""NAV's own request and response models, with NAV's field names."""

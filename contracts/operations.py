@@ -1,0 +1,230 @@
+"""The table of NAV lookup operations: the one place that says how a request becomes a NAV call.
+
+The NAV client, the NAV sandbox, the README's table and the JSON Schemas are all driven from
+`OPERATIONS`. Correcting or adding an API is one row here (plus its models).
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import TypeAdapter
+
+from contracts import lookups
+from contracts.nav.aap import MeldekortResponse, VedtakResponse
+from contracts.nav.helserefusjon import FrikortbrevListe, SarEksportSide
+from contracts.nav.medlemskap import Medlemskapsunntak
+from contracts.nav.pensjon import AlderspensjonResultV3, Vedtaksinformasjon
+from contracts.nav.uforeopplysninger import UforedataProdusentDTO
+from contracts.replies import OkReply
+
+
+class Where(StrEnum):
+    PATH = "path"
+    QUERY = "query"
+    HEADER = "header"
+    BODY = "body"
+
+
+@dataclass(frozen=True)
+class Param:
+    """Request field `field` goes to NAV as `wire` in `where` (BODY: the field is the JSON body)."""
+
+    field: str
+    wire: str
+    where: Where
+
+
+@dataclass(frozen=True)
+class Api:
+    """A NAV API: its base URL and subscription-key use are configured per deployment by `key`."""
+
+    key: str
+    title: str
+    default_base_url: str
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    api: Api
+    scope: str
+    method: Literal["GET", "POST"]
+    path: str
+    params: tuple[Param, ...]
+    request_model: type[lookups.LookupBase]
+    result_type: Any
+    needs_consent: bool = False
+    # NAV answers an unknown person with 404 on some APIs and with an empty result on others.
+    unknown_subject: Literal["not_found", "empty"] = "not_found"
+    inferred: str = ""
+    result_adapter: TypeAdapter[Any] = field(init=False, repr=False, compare=False)
+    reply_model: type[OkReply[Any]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "result_adapter", TypeAdapter(self.result_type))
+        object.__setattr__(self, "reply_model", OkReply[self.result_type])  # type: ignore[name-defined]
+
+
+CONSENT_HEADER = "NAV-Samtykke-Token"
+
+MEDLEMSKAPSUNNTAK = Api(
+    "medlemskapsunntak", "Helse Medlemskapsunntak", "https://api.nav.no/helse/v1/medlemskapsunntak"
+)
+UFOREOPPLYSNINGER = Api(
+    "uforeopplysninger", "Helse Uføreopplysninger", "https://pensjon-gw.nav.no/dsop-ufo"
+)
+AAP = Api("aap", "Arbeid Arbeidsavklaringspenger", "https://api.nav.no/arbeid/v1/aap")
+FRIKORT = Api("frikort", "Helserefusjon Frikort-brev", "https://api.nav.no/helserefusjon/v1/frikort")
+SAREKSPORT = Api(
+    "sareksport", "Helserefusjon SAR eksport", "https://api.nav.no/helserefusjon/v1/sareksport"
+)
+VEDTAKSINFORMASJON = Api(
+    "vedtaksinformasjon", "Pensjon Vedtaksinformasjon", "https://pensjon-gw.nav.no/pensjon/vedtak"
+)
+SIMULER_ALDERSPENSJON = Api(
+    "simuler_alderspensjon", "Pensjon Simuler Alderspensjon", "https://pensjon-gw.nav.no"
+)
+
+APIS: tuple[Api, ...] = (
+    MEDLEMSKAPSUNNTAK,
+    UFOREOPPLYSNINGER,
+    AAP,
+    FRIKORT,
+    SAREKSPORT,
+    VEDTAKSINFORMASJON,
+    SIMULER_ALDERSPENSJON,
+)
+
+_CONSENT = Param("consent_token", CONSENT_HEADER, Where.HEADER)
+_DSOP_PERIOD = (Param("fom_dato", "fomDato", Where.QUERY), Param("tom_dato", "tomDato", Where.QUERY))
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        name="medlemskapsunntak.get",
+        api=MEDLEMSKAPSUNNTAK,
+        scope="nav:helse/v1/medlemskapsunntak",
+        method="GET",
+        path="/{unntakId}",
+        params=(
+            Param("unntak_id", "unntakId", Where.PATH),
+            Param("inkluder_sporingsinfo", "inkluderSporingsinfo", Where.QUERY),
+        ),
+        request_model=lookups.MedlemskapsunntakGet,
+        result_type=Medlemskapsunntak,
+    ),
+    Operation(
+        name="medlemskapsunntak.search",
+        api=MEDLEMSKAPSUNNTAK,
+        scope="nav:helse/v1/medlemskapsunntak",
+        method="GET",
+        path="/",
+        params=(
+            Param("ident", "Nav-Personident", Where.HEADER),
+            Param("type", "type", Where.QUERY),
+            Param("fra_og_med", "fraOgMed", Where.QUERY),
+            Param("til_og_med", "tilOgMed", Where.QUERY),
+            Param("statuser", "statuser", Where.QUERY),
+            Param("ekskluder_kilder", "ekskluderKilder", Where.QUERY),
+            Param("inkluder_sporingsinfo", "inkluderSporingsinfo", Where.QUERY),
+        ),
+        request_model=lookups.MedlemskapsunntakSearch,
+        result_type=list[Medlemskapsunntak],
+        unknown_subject="empty",
+        inferred="ident header name Nav-Personident (MEDL2's own); list params repeated",
+    ),
+    Operation(
+        name="uforeopplysninger.get",
+        api=UFOREOPPLYSNINGER,
+        scope="nav:helse/v1/uforeopplysninger",
+        method="GET",
+        path="/uforeopplysninger",
+        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD, _CONSENT),
+        request_model=lookups.UforeopplysningerGet,
+        result_type=UforedataProdusentDTO,
+        needs_consent=True,
+        unknown_subject="empty",
+    ),
+    Operation(
+        name="aap.vedtak",
+        api=AAP,
+        scope="nav:arbeid/v1/aap",
+        method="GET",
+        path="/vedtak",
+        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD, _CONSENT),
+        request_model=lookups.AapVedtak,
+        result_type=VedtakResponse,
+        needs_consent=True,
+        unknown_subject="empty",
+        inferred="path, fnr header and response model (from NAV's aap-arenaoppslag)",
+    ),
+    Operation(
+        name="aap.meldekort",
+        api=AAP,
+        scope="nav:arbeid/v1/aap",
+        method="GET",
+        path="/meldekort",
+        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD, _CONSENT),
+        request_model=lookups.AapMeldekort,
+        result_type=MeldekortResponse,
+        needs_consent=True,
+        unknown_subject="empty",
+        inferred="path, fnr header and response model (from NAV's aap-arenaoppslag)",
+    ),
+    Operation(
+        name="frikort.brev",
+        api=FRIKORT,
+        scope="nav:helserefusjon/v1/frikort",
+        method="GET",
+        path="/brev",
+        params=(Param("ident", "fnr", Where.HEADER), Param("ar", "ar", Where.QUERY)),
+        request_model=lookups.FrikortBrev,
+        result_type=FrikortbrevListe,
+        inferred="everything: NAV publishes no contract",
+    ),
+    Operation(
+        name="sareksport.samhandlere",
+        api=SAREKSPORT,
+        scope="nav:helserefusjon/v1/sareksport",
+        method="GET",
+        path="/samhandlere",
+        params=(
+            Param("endret_etter", "endretEtter", Where.QUERY),
+            Param("side", "side", Where.QUERY),
+            Param("antall", "antall", Where.QUERY),
+        ),
+        request_model=lookups.SarEksport,
+        result_type=SarEksportSide,
+        inferred="everything: NAV publishes no contract",
+    ),
+    Operation(
+        name="pensjon.vedtaksinformasjon",
+        api=VEDTAKSINFORMASJON,
+        scope="nav:pensjon/v1/vedtaksinformasjon",
+        method="GET",
+        path="/informasjon",
+        params=(
+            Param("ident", "fnr", Where.HEADER),
+            Param("tpnr", "tp-nr", Where.HEADER),
+            Param("fom", "fom", Where.QUERY),
+        ),
+        request_model=lookups.PensjonVedtaksinformasjon,
+        result_type=Vedtaksinformasjon,
+    ),
+    Operation(
+        name="pensjon.simuler_alderspensjon",
+        api=SIMULER_ALDERSPENSJON,
+        scope="nav:pensjon/v3/alderspensjon",
+        method="POST",
+        path="/simuler/alderspensjon/v3",
+        params=(
+            Param("tpnr", "tp-nr", Where.HEADER),
+            Param("hent_full_ap_liste", "hentFullAPListe", Where.HEADER),
+            Param("simulering", "", Where.BODY),
+        ),
+        request_model=lookups.PensjonSimulerAlderspensjon,
+        result_type=AlderspensjonResultV3,
+    ),
+)
+
+OPERATIONS_BY_NAME: dict[str, Operation] = {op.name: op for op in OPERATIONS}

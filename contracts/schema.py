@@ -1,0 +1,80 @@
+"""JSON Schema of every wire model, written by `python -m contracts.schema DIR`."""
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, TypeAdapter
+
+from contracts.lookups import LOOKUP_REQUEST
+from contracts.operations import OPERATIONS
+from contracts.replies import ErrorReply
+
+
+def _drop_null_from_optional(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional field that is absent when empty is `X`, not `X | null`, as NAV documents it.
+
+    Replies are written with `exclude_none`, so null never appears on the wire.
+    """
+    for key, value in list(schema.items()):
+        if isinstance(value, dict):
+            _drop_null_from_optional(value)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    _drop_null_from_optional(item)
+    props = schema.get("properties")
+    if isinstance(props, dict):
+        required = set(schema.get("required", ()))
+        for name, prop in props.items():
+            variants = prop.get("anyOf")
+            if name in required or not isinstance(variants, list):
+                continue
+            non_null = [v for v in variants if v != {"type": "null"}]
+            if len(non_null) == 1 and len(variants) == 2:
+                prop.pop("anyOf")
+                if prop.get("default", ...) is None:
+                    prop.pop("default")
+                prop.update(non_null[0])
+    return schema
+
+
+def json_schema(model: type[BaseModel] | TypeAdapter[Any]) -> dict[str, Any]:
+    raw = model.json_schema() if isinstance(model, TypeAdapter) else model.model_json_schema()
+    return _drop_null_from_optional(raw)
+
+
+def all_schemas() -> dict[str, dict[str, Any]]:
+    """File name -> schema, for every request, reply and NAV result model."""
+    schemas: dict[str, dict[str, Any]] = {
+        "lookup-request.json": json_schema(LOOKUP_REQUEST),
+        "error-reply.json": json_schema(ErrorReply),
+    }
+    for op in OPERATIONS:
+        schemas[f"request.{op.name}.json"] = json_schema(op.request_model)
+        schemas[f"reply.{op.name}.json"] = json_schema(op.reply_model)
+        schemas[f"result.{op.name}.json"] = json_schema(op.result_adapter)
+    return schemas
+
+
+def write_schemas(directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, schema in all_schemas().items():
+        path = directory / name
+        path.write_bytes(orjson.dumps(schema, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    target = Path(args[0] if args else "contracts/schemas")
+    for path in write_schemas(target):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
