@@ -228,3 +228,11 @@ OPERATIONS: tuple[Operation, ...] = (
 )
 
 OPERATIONS_BY_NAME: dict[str, Operation] = {op.name: op for op in OPERATIONS}
+OPERATIONS_BY_MODEL: dict[type[lookups.LookupBase], Operation] = {
+    op.request_model: op for op in OPERATIONS
+}
+
+
+def operation_of(request: lookups.LookupBase) -> Operation:
+    """The table row for a validated request."""
+    return OPERATIONS_BY_MODEL[type(request)]

@@ -1,0 +1,1 @@
+"""The NAV Kafka adapter: lookups over Kafka against NAV's REST APIs."""

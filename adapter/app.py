@@ -1,0 +1,143 @@
+"""The composition root: builds every resource once from `Settings` and runs the lookups.
+
+Follow a request from here: `run_lookups` subscribes to every caller's request topic,
+`LookupConsumer` schedules each record, `LookupService.handle` validates, authorises and calls
+`NavClient`, and `Producer` writes the reply before the offset is committed.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import httpx
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.middlewares import AckPolicy
+
+from adapter.kafka.producer import Producer
+from adapter.lookup.consumer import LookupConsumer
+from adapter.lookup.service import LookupPolicy, LookupService
+from adapter.nav.client import ApiEndpoint, NavClient, RetryPolicy
+from adapter.nav.tokens import MaskinportenClient, MaskinportenConfig, TokenCache
+from adapter.settings import Settings
+from contracts.operations import APIS
+
+log = logging.getLogger(__name__)
+
+
+def make_http_client(settings: Settings) -> httpx.AsyncClient:
+    timeout = httpx.Timeout(settings.nav_timeout_seconds, connect=settings.nav_connect_timeout_seconds)
+    limits = httpx.Limits(
+        max_connections=settings.nav_max_connections,
+        max_keepalive_connections=settings.nav_max_connections,
+    )
+    transport: httpx.AsyncBaseTransport
+    if settings.http_transport == "aiohttp":
+        from httpx_aiohttp import AiohttpTransport
+
+        transport = AiohttpTransport(limits=limits)
+    else:
+        transport = httpx.AsyncHTTPTransport(limits=limits)
+    return httpx.AsyncClient(timeout=timeout, transport=transport)
+
+
+def make_policy(settings: Settings) -> LookupPolicy:
+    topics = settings.request_topics()
+    return LookupPolicy(
+        scopes_by_request_topic={t: settings.callers[c] for t, c in topics.items()},
+        caller_by_request_topic=topics,
+        reply_topic=settings.reply_topic,
+        dead_letter_topic=settings.dead_letter_topic,
+        audit_topic=settings.audit_topic,
+        allow_synthetic_idents=settings.allow_synthetic_idents,
+    )
+
+
+@contextlib.asynccontextmanager
+async def nav_client(settings: Settings) -> AsyncIterator[tuple[NavClient, TokenCache]]:
+    async with make_http_client(settings) as http:
+        maskinporten = MaskinportenClient(
+            http=http,
+            config=MaskinportenConfig(
+                token_url=settings.maskinporten_token_url,
+                audience=settings.maskinporten_issuer,
+                client_id=settings.maskinporten_client_id,
+                key_id=settings.maskinporten_key_id,
+                private_key_pem=settings.private_key_pem(),
+            ),
+        )
+        tokens = TokenCache(fetcher=maskinporten)
+        key = settings.subscription_key()
+        endpoints = {
+            api.key: ApiEndpoint(
+                base_url=settings.base_url(api.key),
+                subscription_key=key if settings.sends_subscription_key(api.key) else None,
+            )
+            for api in APIS
+        }
+        yield (
+            NavClient(
+                http=http,
+                endpoints=endpoints,
+                tokens=tokens,
+                consumer_id=settings.consumer_id,
+                retry=RetryPolicy(attempts=settings.nav_retry_attempts),
+                request_timeout=settings.nav_timeout_seconds,
+            ),
+            tokens,
+        )
+
+
+def declare_lookups(broker: KafkaBroker, settings: Settings, consumer: LookupConsumer) -> None:
+    """The lookup subscriber: every caller's request topic, no automatic commits."""
+    subscriber = broker.subscriber(
+        *settings.request_topics(),
+        group_id=settings.consumer_group,
+        ack_policy=AckPolicy.MANUAL,
+        auto_offset_reset="earliest",
+        listener=consumer.listener,
+        title="lookup-requests",
+        description="Lookup requests, one topic per caller; replies go to reply_to or the reply topic.",
+    )
+
+    @subscriber
+    async def on_lookup_request(message: KafkaMessage) -> None:
+        if consumer.attached is None:
+            consumer.attach(subscriber.consumer)
+        await consumer.submit(message.raw_message)
+
+
+async def run_lookups(settings: Settings, stop: asyncio.Event) -> None:
+    """Consume lookups until `stop` is set, then finish what is in flight and commit it."""
+    if not settings.callers:
+        raise ValueError("ADAPTER_CALLERS is empty: no request topic to consume")
+    kafka_producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", linger_ms=2
+    )
+    async with nav_client(settings) as (nav, tokens):
+        await kafka_producer.start()
+        try:
+            service = LookupService(nav=nav, policy=make_policy(settings))
+            consumer = LookupConsumer(
+                service=service,
+                producer=Producer(kafka_producer),
+                max_in_flight=settings.max_in_flight,
+            )
+            broker = KafkaBroker(settings.kafka_bootstrap_servers, logger=None)
+            declare_lookups(broker, settings, consumer)
+            await broker.start()
+            committer = asyncio.create_task(consumer.run_committer())
+            refresher = asyncio.create_task(tokens.run_refresher(stop))
+            log.info("lookups running: %d request topics", len(settings.callers))
+            try:
+                await stop.wait()
+            finally:
+                committer.cancel()
+                await consumer.close()
+                await broker.stop()
+                refresher.cancel()
+                await asyncio.gather(committer, refresher, return_exceptions=True)
+        finally:
+            await kafka_producer.stop()

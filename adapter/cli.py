@@ -1,0 +1,118 @@
+"""`nav-adapter`: one entry point for running and operating the adapter."""
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from adapter.settings import Settings
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}"
+            for e in exc.errors(include_input=False, include_url=False)
+        )
+        raise SystemExit(f"invalid configuration: {problems}") from None
+
+
+async def _lookups() -> None:
+    from adapter.app import run_lookups
+
+    await run_lookups(_settings(), _stop_on_signals())
+
+
+async def _dev(args: argparse.Namespace) -> None:
+    from adapter.dev import run_dev
+
+    settings = _settings()
+    bootstrap = settings.kafka_bootstrap_servers if "kafka_bootstrap_servers" in settings.model_fields_set else None
+    await run_dev(
+        bootstrap=bootstrap,
+        kafka_port=args.kafka_port,
+        sandbox_port=args.sandbox_port,
+        work_dir=Path(args.work_dir),
+        stop=_stop_on_signals(),
+    )
+
+
+async def _request(args: argparse.Namespace) -> int:
+    from adapter.request_tool import build_request, parse_fields, request_reply
+
+    settings = _settings()
+    bootstrap = (
+        settings.kafka_bootstrap_servers
+        if "kafka_bootstrap_servers" in settings.model_fields_set
+        else f"127.0.0.1:{args.kafka_port}"
+    )
+    request = build_request(args.operation, parse_fields(args.fields))
+    reply = await request_reply(
+        bootstrap,
+        settings.request_topic_prefix + args.caller,
+        settings.reply_topic,
+        request,
+        timeout=args.timeout,
+    )
+    print(json.dumps(reply, indent=2, ensure_ascii=False))
+    return 0 if reply.get("status") == "ok" else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    from contracts.operations import OPERATIONS
+
+    parser = argparse.ArgumentParser(prog="nav-adapter", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("lookups", help="consume lookup requests (configured from ADAPTER_* variables)")
+    dev = sub.add_parser("dev", help="embedded broker + NAV sandbox + adapter, and a first lookup")
+    dev.add_argument("--kafka-port", type=int, default=19092)
+    dev.add_argument("--sandbox-port", type=int, default=18080)
+    dev.add_argument("--work-dir", default=".dev")
+    req = sub.add_parser("request", help="send one lookup and print its reply")
+    req.add_argument("operation", choices=[op.name for op in OPERATIONS])
+    req.add_argument("fields", nargs="*", help="name=value (JSON values allowed)")
+    req.add_argument("--caller", default="dev")
+    req.add_argument("--kafka-port", type=int, default=19092, help="the dev broker's port")
+    req.add_argument("--timeout", type=float, default=30.0)
+    sub.add_parser("sandbox", help="run the NAV sandbox (see nav-sandbox --help)", add_help=False)
+    sub.add_parser("schemas", help="write the JSON Schemas of every model to contracts/schemas")
+
+    args, rest = parser.parse_known_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    if args.command == "sandbox":
+        from nav_sandbox.cli import main as sandbox_main
+
+        return sandbox_main(rest)
+    if rest:
+        parser.error(f"unrecognised arguments: {' '.join(rest)}")
+    if args.command == "schemas":
+        from contracts.schema import main as schemas_main
+
+        return schemas_main([])
+    if args.command == "lookups":
+        asyncio.run(_lookups())
+        return 0
+    if args.command == "dev":
+        asyncio.run(_dev(args))
+        return 0
+    return asyncio.run(_request(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""`nav-adapter dev`: embedded broker, NAV sandbox and adapter in one process, and a first lookup.
+
+Uses the Kafka at KAFKA_BOOTSTRAP_SERVERS when that is set, else starts the embedded broker.
+"""
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import uvicorn
+
+from adapter.app import run_lookups
+from adapter.devkeys import make_dev_keys
+from adapter.embedded_broker import EmbeddedBroker
+from adapter.kafka.topics import ensure_topics
+from adapter.request_tool import build_request, request_reply
+from adapter.settings import Settings
+from contracts.operations import APIS, OPERATIONS
+from nav_sandbox import PEOPLE, SandboxConfig, create_app
+
+DEV_CALLER = "dev"
+DEV_CLIENT_ID = "nav-adapter-dev"
+DEV_SUBSCRIPTION_KEY = "sandbox-subscription-key"
+
+
+@contextlib.asynccontextmanager
+async def serve_sandbox(config: SandboxConfig, host: str, port: int) -> AsyncIterator[str]:
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(config), host=host, port=port, log_level="warning", access_log=False)
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+def dev_settings(bootstrap: str, sandbox_url: str, key_id: str, key_file: Path) -> Settings:
+    return Settings(
+        kafka_bootstrap_servers=bootstrap,
+        callers={DEV_CALLER: frozenset(op.scope for op in OPERATIONS)},
+        allow_synthetic_idents=True,
+        nav_base_urls={api.key: f"{sandbox_url}/{api.key}" for api in APIS},
+        nav_subscription_key_apis=frozenset(api.key for api in APIS if "api.nav.no" in api.default_base_url),
+        nav_subscription_key=DEV_SUBSCRIPTION_KEY,
+        maskinporten_token_url=f"{sandbox_url}/token",
+        maskinporten_issuer=f"{sandbox_url}/",
+        maskinporten_client_id=DEV_CLIENT_ID,
+        maskinporten_key_id=key_id,
+        maskinporten_private_key_file=key_file,
+    )
+
+
+async def run_dev(
+    *, bootstrap: str | None, kafka_port: int, sandbox_port: int, work_dir: Path, stop: asyncio.Event
+) -> None:
+    keys = make_dev_keys(work_dir)
+    broker = None
+    if bootstrap is None:
+        broker = EmbeddedBroker(port=kafka_port).start()
+        bootstrap = broker.bootstrap_servers
+    try:
+        sandbox_config = SandboxConfig(
+            client_id=DEV_CLIENT_ID,
+            jwks_path=keys.jwks_path,
+            issuer=f"http://127.0.0.1:{sandbox_port}/",
+            subscription_key=DEV_SUBSCRIPTION_KEY,
+        )
+        async with serve_sandbox(sandbox_config, "127.0.0.1", sandbox_port) as sandbox_url:
+            settings = dev_settings(bootstrap, sandbox_url, keys.key_id, keys.private_key_path)
+            await ensure_topics(
+                bootstrap,
+                [*settings.request_topics(), settings.reply_topic, settings.dead_letter_topic,
+                 settings.audit_topic],
+            )
+            lookups = asyncio.create_task(run_lookups(settings, stop))
+            print(f"Kafka        {bootstrap}" + ("  (embedded Tansu broker)" if broker else ""))
+            print(f"NAV sandbox  {sandbox_url}  (token endpoint {sandbox_url}/token)")
+            print(f"Adapter      consuming {', '.join(settings.request_topics())}")
+            print(f"             replies on {settings.reply_topic}, dead letters on {settings.dead_letter_topic}")
+            await _demo(bootstrap, settings)
+            print("\nTry next, in another shell (Ctrl-C here stops everything):")
+            person = PEOPLE[0].ident
+            print(f"  .venv/bin/nav-adapter request medlemskapsunntak.search ident={person}")
+            print(f"  .venv/bin/nav-adapter request uforeopplysninger.get ident={person}   # CONSENT_REQUIRED")
+            print("  .venv/bin/nav-adapter request medlemskapsunntak.get unntak_id=999999   # NOT_FOUND")
+            print(f"  curl -X POST {sandbox_url}/_sandbox/faults -d '{{\"status\": 503}}'   # NAV outage")
+            await lookups
+    finally:
+        if broker is not None:
+            broker.stop()
+
+
+async def _demo(bootstrap: str, settings: Settings) -> None:
+    request = build_request("medlemskapsunntak.search", {"ident": PEOPLE[0].ident})
+    topic = next(iter(settings.request_topics()))
+    print(f"\nSending a lookup to {topic}:\n  {json.dumps(request)}")
+    reply = await request_reply(bootstrap, topic, settings.reply_topic, request, timeout=60)
+    print(f"Reply on {settings.reply_topic}:\n  {json.dumps(reply)[:600]}")

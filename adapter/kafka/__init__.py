@@ -1,0 +1,1 @@
+"""Kafka plumbing shared by the lookups and the bridge."""

@@ -1,0 +1,31 @@
+"""Creating topics where the deployment lets the adapter do so (development, tests)."""
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+
+async def ensure_topics(
+    bootstrap_servers: str, topics: list[str], *, partitions: int = 4, compacted: frozenset[str] = frozenset()
+) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in dict.fromkeys(topics) if t not in existing]
+        if not missing:
+            return
+        new = [
+            NewTopic(
+                t,
+                1 if t in compacted else partitions,
+                1,
+                topic_configs={"cleanup.policy": "compact"} if t in compacted else None,
+            )
+            for t in missing
+        ]
+        try:
+            await admin.create_topics(new)
+        except TopicAlreadyExistsError:
+            pass
+    finally:
+        await admin.close()

@@ -1,0 +1,1 @@
+"""Lookups: request topics in, NAV calls, typed replies out."""

@@ -1,0 +1,156 @@
+"""Concurrent lookups with ordered commits, on top of a FastStream subscriber.
+
+FastStream's own concurrent subscriber commits on receipt, which loses requests on a crash.
+Here the subscriber runs with `AckPolicy.MANUAL` and hands each record to `LookupConsumer`:
+- up to `max_in_flight` lookups run at once; when full, the assigned partitions are paused;
+- records with the same key are handled in offset order;
+- a partition's offset is committed only up to its oldest record whose reply Kafka has not yet
+  acknowledged, so a crash re-delivers (never loses) what was in flight;
+- on revocation and on shutdown, in-flight work is finished and committed before letting go.
+"""
+
+import asyncio
+import logging
+from contextlib import suppress
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
+
+from adapter.kafka.producer import Producer
+from adapter.lookup.inflight import KeyedSequencer, OffsetTracker
+from adapter.lookup.messages import Incoming
+from adapter.lookup.service import LookupService
+
+log = logging.getLogger(__name__)
+
+
+class LookupConsumer:
+    def __init__(
+        self,
+        *,
+        service: LookupService,
+        producer: Producer,
+        max_in_flight: int = 256,
+        commit_interval: float = 0.2,
+        drain_timeout: float = 30.0,
+    ) -> None:
+        self._service = service
+        self._producer = producer
+        self._max_in_flight = max_in_flight
+        self._commit_interval = commit_interval
+        self._drain_timeout = drain_timeout
+        self._tracker = OffsetTracker()
+        self._sequencer = KeyedSequencer()
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._consumer: AIOKafkaConsumer | None = None
+        self._commit_lock = asyncio.Lock()
+        self.listener = _DrainOnRevoke(self)
+
+    def attach(self, consumer: AIOKafkaConsumer | None) -> None:
+        self._consumer = consumer
+
+    @property
+    def attached(self) -> AIOKafkaConsumer | None:
+        return self._consumer
+
+    @property
+    def in_flight(self) -> int:
+        return self._tracker.in_flight
+
+    async def submit(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        """Take one record; returns as soon as it is scheduled (or once a slot is free)."""
+        if self._slots.locked():
+            await self._wait_for_slot_paused()
+        await self._slots.acquire()
+        tp = TopicPartition(record.topic, record.partition)
+        self._tracker.take(tp, record.offset)
+        incoming = Incoming(
+            record.topic, record.partition, record.offset, record.key, record.value,
+            tuple(record.headers),
+        )
+        key = (record.topic, record.partition, record.key) if record.key is not None else None
+        self._sequencer.submit(key, lambda: self._process(tp, incoming))
+
+    async def _wait_for_slot_paused(self) -> None:
+        # Full: stop fetching rather than buffer, and pick up again as soon as a slot frees.
+        consumer = self._consumer
+        paused = consumer.assignment() if consumer is not None else set()
+        if consumer is not None and paused:
+            consumer.pause(*paused)
+        try:
+            await self._slots.acquire()
+            self._slots.release()
+        finally:
+            if consumer is not None:
+                consumer.resume(*(tp for tp in paused if tp in consumer.assignment()))
+
+    async def _process(self, tp: TopicPartition, incoming: Incoming) -> None:
+        try:
+            outgoing = await self._service.handle(incoming)
+            await self._producer.send_all(outgoing)
+            self._tracker.finish(tp, incoming.offset)
+        finally:
+            self._slots.release()
+
+    async def commit(self) -> None:
+        consumer = self._consumer
+        offsets = self._tracker.to_commit()
+        if consumer is None or not offsets:
+            return
+        assigned = consumer.assignment()
+        offsets = {tp: off for tp, off in offsets.items() if tp in assigned}
+        if not offsets:
+            return
+        async with self._commit_lock:
+            try:
+                await consumer.commit(offsets)
+            except KafkaError as exc:
+                # The next round commits the same or a later offset; nothing is lost meanwhile.
+                log.warning("offset commit failed: %s", type(exc).__name__)
+                return
+        self._tracker.committed(offsets)
+
+    async def run_committer(self) -> None:
+        while True:
+            await asyncio.sleep(self._commit_interval)
+            await self.commit()
+
+    async def drain(self, partitions: set[TopicPartition] | None = None) -> None:
+        """Finish in-flight work (of `partitions`, or all) and commit it, within the timeout."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + self._drain_timeout
+        while loop.time() < until:
+            busy = (
+                self._tracker.in_flight > 0
+                if partitions is None
+                else self._tracker.busy(partitions)
+            )
+            if not busy:
+                break
+            await asyncio.sleep(0.02)
+        await self.commit()
+
+    async def close(self) -> None:
+        """Stop taking records, finish and commit what is in flight, drop the rest (redelivered)."""
+        if self._consumer is not None:
+            self._consumer.pause(*self._consumer.assignment())
+        await self.drain()
+        await self._sequencer.cancel_all()
+
+    def forget(self, partitions: set[TopicPartition]) -> None:
+        self._tracker.forget(partitions)
+
+
+class _DrainOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, owner: LookupConsumer) -> None:
+        self._owner = owner
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        if revoked:
+            with suppress(Exception):
+                await self._owner.drain(set(revoked))
+            # Anything still running is redelivered to the new owner; its reply is a duplicate.
+            self._owner.forget(set(revoked))
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        return None

@@ -1,0 +1,234 @@
+"""The lookup service: one request message in, its reply (or dead letter) and audit record out.
+
+Read top to bottom, `handle` is the whole story of a request:
+  1. preconditions on the raw message: JSON object, a request_id, a usable reply address
+     (failing any of these: dead letter, since no reply can be correlated or delivered);
+  2. the request's contract, validated in full (failing: INVALID_REQUEST with every problem);
+  3. policy: the operation's scope, the caller's right to it, consent, deadline;
+  4. the NAV call, and its result or typed error as the reply.
+It never raises: every failure becomes a reply or a dead letter.
+"""
+
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+import orjson
+from pydantic import ValidationError
+
+from adapter.lookup.messages import Incoming, Outgoing
+from adapter.nav.errors import NavError
+from contracts import headers as h
+from contracts.ident import mask_ident
+from contracts.lookups import LOOKUP_REQUEST, LookupBase
+from contracts.operations import OPERATIONS_BY_NAME, Operation, operation_of
+from contracts.replies import RETRYABLE_CODES, ErrorCode, ErrorReply, ReplyError
+
+log = logging.getLogger(__name__)
+
+_TOPIC_NAME = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
+_DIGIT_RUNS = re.compile(r"\d{11}")
+
+
+class NavCaller(Protocol):
+    async def call(self, op: Operation, request: LookupBase, *, deadline: float | None = None) -> Any: ...
+
+
+@dataclass(frozen=True)
+class LookupPolicy:
+    """Who may ask for what, and where answers go."""
+
+    scopes_by_request_topic: Mapping[str, frozenset[str]]
+    caller_by_request_topic: Mapping[str, str]
+    reply_topic: str
+    dead_letter_topic: str
+    audit_topic: str
+    allow_synthetic_idents: bool = False
+
+
+class Refused(Exception):
+    """The adapter itself answers the request with an error, without calling NAV."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class _DeadLetter(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _scrub(text: str) -> str:
+    return _DIGIT_RUNS.sub(lambda m: mask_ident(m.group()), text)
+
+
+def _validation_report(exc: ValidationError) -> str:
+    # Locations and messages only: pydantic's default text would echo the input (an ident).
+    problems = [
+        f"{'.'.join(map(str, e['loc'])) or '(message)'}: {e['msg']}"
+        for e in exc.errors(include_input=False, include_url=False, include_context=False)
+    ]
+    return _scrub("; ".join(problems[:20]))[:2000]
+
+
+class LookupService:
+    def __init__(
+        self,
+        *,
+        nav: NavCaller,
+        policy: LookupPolicy,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._nav = nav
+        self._policy = policy
+        self._clock = clock
+        self._monotonic = monotonic
+        self._context = {"allow_synthetic": policy.allow_synthetic_idents}
+
+    async def handle(self, msg: Incoming) -> list[Outgoing]:
+        try:
+            request_id, reply_topic, body = self._preconditions(msg)
+        except _DeadLetter as dead:
+            log.warning(
+                "dead letter: %s (topic=%s partition=%d offset=%d)",
+                dead.reason, msg.topic, msg.partition, msg.offset,
+            )
+            return [self._dead_letter(msg, dead.reason)]
+
+        operation = body.get("operation") if isinstance(body.get("operation"), str) else None
+        request: LookupBase | None = None
+        try:
+            request = LOOKUP_REQUEST.validate_python(body, context=self._context)
+            result = await self._lookup(msg.topic, request)
+            reply = self._ok(request, result)
+            outcome = "ok"
+        except NavError as exc:
+            reply = self._error(request_id, operation, exc.code, exc.message, exc.http_status)
+            outcome = exc.code.value
+        except Refused as exc:
+            reply = self._error(request_id, operation, exc.code, exc.message, None)
+            outcome = exc.code.value
+        except ValidationError as exc:
+            code = ErrorCode.INVALID_REQUEST
+            reply = self._error(request_id, operation, code, _validation_report(exc), None)
+            outcome = code.value
+        except Exception:
+            log.exception("unexpected failure in lookup %s", request_id)
+            code = ErrorCode.INTERNAL
+            reply = self._error(request_id, operation, code, "internal error in the adapter", None)
+            outcome = code.value
+
+        key = msg.key if msg.key is not None else str(request_id).encode()
+        headers = [
+            (h.CORRELATION_ID, str(request_id).encode()),
+            (h.OPERATION, (operation or "").encode()),
+            ("content-type", b"application/json"),
+        ]
+        log.info(
+            "lookup %s operation=%s caller=%s outcome=%s",
+            request_id, operation, self._policy.caller_by_request_topic.get(msg.topic), outcome,
+        )
+        return [
+            Outgoing(reply_topic, key, reply, headers),
+            self._audit(msg.topic, request_id, operation, request, outcome),
+        ]
+
+    def _preconditions(self, msg: Incoming) -> tuple[UUID, str, dict[str, Any]]:
+        if msg.value is None:
+            raise _DeadLetter("empty message (tombstone)")
+        try:
+            body = orjson.loads(msg.value)
+        except orjson.JSONDecodeError:
+            raise _DeadLetter("not JSON") from None
+        if not isinstance(body, dict):
+            raise _DeadLetter("not a JSON object")
+        try:
+            request_id = UUID(str(body.get("request_id")))
+        except ValueError:
+            raise _DeadLetter("no usable request_id: a reply could not be correlated") from None
+        reply_to = body.get("reply_to")
+        if reply_to is None:
+            return request_id, self._policy.reply_topic, body
+        if not isinstance(reply_to, str) or not _TOPIC_NAME.fullmatch(reply_to):
+            raise _DeadLetter("reply_to is not a usable topic name")
+        return request_id, reply_to, body
+
+    async def _lookup(self, request_topic: str, request: LookupBase) -> Any:
+        op = operation_of(request)
+        if request.scope != op.scope:
+            raise Refused(ErrorCode.INVALID_REQUEST, f"scope must be {op.scope} for {op.name}")
+        if request.scope not in self._policy.scopes_by_request_topic.get(request_topic, ()):
+            raise Refused(ErrorCode.SCOPE_NOT_ALLOWED, f"this caller may not use scope {request.scope}")
+        if op.needs_consent and getattr(request, "consent_token", None) is None:
+            raise Refused(ErrorCode.CONSENT_REQUIRED, f"{op.name} needs the person's consent token")
+        deadline = None
+        if request.deadline is not None:
+            left = request.deadline.timestamp() - self._clock()
+            if left <= 0:
+                raise Refused(ErrorCode.EXPIRED, "deadline passed before NAV was called")
+            deadline = self._monotonic() + left
+        return await self._nav.call(op, request, deadline=deadline)
+
+    def _ok(self, request: LookupBase, result: Any) -> bytes:
+        op = operation_of(request)
+        reply = op.reply_model(request_id=request.request_id, operation=op.name, result=result)
+        return reply.model_dump_json(exclude_none=True).encode()
+
+    def _error(
+        self,
+        request_id: UUID,
+        operation: str | None,
+        code: ErrorCode,
+        message: str,
+        http_status: int | None,
+    ) -> bytes:
+        known_operation = operation if operation in OPERATIONS_BY_NAME else None
+        reply = ErrorReply(
+            request_id=request_id,
+            operation=known_operation,
+            error=ReplyError(
+                code=code,
+                retryable=code in RETRYABLE_CODES,
+                message=_scrub(message),
+                http_status=http_status,
+            ),
+        )
+        return reply.model_dump_json(exclude_none=True).encode()
+
+    def _dead_letter(self, msg: Incoming, reason: str) -> Outgoing:
+        headers = [
+            *msg.headers,
+            (h.DLQ_REASON, reason.encode()),
+            (h.DLQ_SOURCE_TOPIC, msg.topic.encode()),
+            (h.DLQ_SOURCE_PARTITION, str(msg.partition).encode()),
+            (h.DLQ_SOURCE_OFFSET, str(msg.offset).encode()),
+        ]
+        return Outgoing(self._policy.dead_letter_topic, msg.key, msg.value or b"", headers)
+
+    def _audit(
+        self,
+        request_topic: str,
+        request_id: UUID,
+        operation: str | None,
+        request: LookupBase | None,
+        outcome: str,
+    ) -> Outgoing:
+        ident = request.subject_ident() if request is not None else None
+        record = {
+            "caller": self._policy.caller_by_request_topic.get(request_topic, request_topic),
+            "operation": operation if operation in OPERATIONS_BY_NAME else None,
+            "masked_ident": mask_ident(ident) if ident else None,
+            "request_id": str(request_id),
+            "outcome": outcome,
+            "time": datetime.fromtimestamp(self._clock(), UTC).isoformat(),
+        }
+        return Outgoing(self._policy.audit_topic, str(request_id).encode(), orjson.dumps(record), [])

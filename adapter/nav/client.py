@@ -1,0 +1,140 @@
+"""The NAV client: one generic `call(op, request)` for every operation in the table.
+
+One pooled httpx client per process is passed in; tokens come from the shared token cache via
+`NavTokenAuth`; transient failures are retried with exponential backoff and full jitter, honouring
+`Retry-After`, but never past the request's deadline.
+"""
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from adapter.nav.auth import NavTokenAuth
+from adapter.nav.calls import build_call, interpret
+from adapter.nav.errors import NavError, NavRejected, NavUnavailable
+from adapter.nav.tokens import TokenCache, TokenEndpointError
+from contracts.lookups import LookupBase
+from contracts.operations import Operation
+from contracts.replies import ErrorCode
+
+
+@dataclass(frozen=True)
+class ApiEndpoint:
+    """Where one NAV API lives in this deployment, and whether it wants a subscription key."""
+
+    base_url: str
+    subscription_key: SecretStr | None = None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 3
+    base_delay: float = 0.2
+    max_delay: float = 5.0
+
+    def delay(self, attempt: int, retry_after: float | None, rng: Callable[[], float]) -> float:
+        if retry_after is not None:
+            return retry_after
+        # Full jitter: spreads a herd of retries evenly instead of in waves.
+        return rng() * min(self.max_delay, self.base_delay * 2**attempt)
+
+
+def map_transport_errors(exc: Exception, op: Operation) -> NavError | None:
+    """The NavError an httpx or token failure stands for; None if it is neither."""
+    if isinstance(exc, NavError):
+        return exc
+    if isinstance(exc, httpx.TimeoutException):
+        return NavUnavailable(ErrorCode.TIMEOUT, f"{op.name}: NAV did not answer in time")
+    if isinstance(exc, httpx.TransportError):
+        return NavUnavailable(ErrorCode.UPSTREAM_UNAVAILABLE, f"{op.name}: cannot reach NAV")
+    if isinstance(exc, TokenEndpointError):
+        if exc.retryable:
+            return NavUnavailable(
+                ErrorCode.UPSTREAM_UNAVAILABLE, f"{op.name}: Maskinporten is unavailable"
+            )
+        return NavRejected(ErrorCode.UNAUTHORIZED, f"{op.name}: Maskinporten refused the grant")
+    return None
+
+
+class NavClient:
+    def __init__(
+        self,
+        *,
+        http: httpx.AsyncClient,
+        endpoints: Mapping[str, ApiEndpoint],
+        tokens: TokenCache,
+        consumer_id: str,
+        retry: RetryPolicy = RetryPolicy(),
+        request_timeout: float = 10.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self._http = http
+        self._endpoints = endpoints
+        self._tokens = tokens
+        self._consumer_id = consumer_id
+        self._retry = retry
+        self._request_timeout = request_timeout
+        self._sleep = sleep
+        self._rng = rng
+        self._auth: dict[str, NavTokenAuth] = {}
+
+    def _auth_for(self, scope: str) -> NavTokenAuth:
+        auth = self._auth.get(scope)
+        if auth is None:
+            auth = self._auth[scope] = NavTokenAuth(tokens=self._tokens, scope=scope)
+        return auth
+
+    async def call(self, op: Operation, request: LookupBase, *, deadline: float | None = None) -> Any:
+        """NAV's typed result for `request`, or a NavError. `deadline` is on time.monotonic()."""
+        attempt = 0
+        while True:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise NavUnavailable(ErrorCode.TIMEOUT, f"{op.name}: deadline passed during retries")
+            try:
+                return await self._once(op, request, remaining)
+            except NavUnavailable as exc:
+                attempt += 1
+                delay = self._retry.delay(attempt, exc.retry_after, self._rng)
+                out_of_time = deadline is not None and time.monotonic() + delay >= deadline
+                if attempt >= self._retry.attempts or out_of_time:
+                    raise
+                await self._sleep(delay)
+
+    async def _once(self, op: Operation, request: LookupBase, remaining: float | None) -> Any:
+        endpoint = self._endpoints[op.api.key]
+        call = build_call(op, request)
+        call_id = str(request.request_id)
+        headers = {
+            "Nav-Call-Id": call_id,
+            "X-Request-Id": call_id,
+            "Nav-Consumer-Id": self._consumer_id,
+            "Accept": "application/json",
+            **call.headers,
+        }
+        if endpoint.subscription_key is not None:
+            headers["Ocp-Apim-Subscription-Key"] = endpoint.subscription_key.get_secret_value()
+        timeout = self._request_timeout if remaining is None else min(self._request_timeout, remaining)
+        try:
+            response = await self._http.request(
+                call.method,
+                endpoint.base_url.rstrip("/") + call.path,
+                params=call.params,
+                headers=headers,
+                content=call.body,
+                auth=self._auth_for(op.scope),
+                timeout=timeout,
+            )
+        except Exception as exc:
+            mapped = map_transport_errors(exc, op)
+            if mapped is None:
+                raise
+            raise mapped from None
+        return interpret(op, response.status_code, response.headers, response.content)

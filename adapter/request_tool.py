@@ -1,0 +1,68 @@
+"""Send one lookup request over Kafka and wait for its reply: the caller's side, in a few lines."""
+
+import asyncio
+import uuid
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from contracts import headers as h
+from contracts.operations import OPERATIONS_BY_NAME
+
+
+def build_request(operation: str, fields: dict[str, Any]) -> dict[str, Any]:
+    op = OPERATIONS_BY_NAME[operation]
+    return {"request_id": str(uuid.uuid4()), "operation": op.name, "scope": op.scope, **fields}
+
+
+def parse_fields(pairs: list[str]) -> dict[str, Any]:
+    """`name=value` pairs; a value that parses as JSON is taken as JSON, else as a string."""
+    fields: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep:
+            raise ValueError(f"expected name=value, got {pair!r}")
+        try:
+            fields[name] = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            fields[name] = raw
+    return fields
+
+
+async def request_reply(
+    bootstrap_servers: str,
+    request_topic: str,
+    reply_topic: str,
+    request: dict[str, Any],
+    *,
+    timeout: float = 30.0,
+) -> dict[str, Any]:
+    """Publish `request` and return the reply whose correlation_id is its request_id."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
+    await consumer.start()
+    await producer.start()
+    try:
+        await consumer.topics()  # loads metadata, so the reply topic's partitions are known
+        partitions = [
+            TopicPartition(reply_topic, p)
+            for p in (consumer.partitions_for_topic(reply_topic) or {0})
+        ]
+        consumer.assign(partitions)
+        await consumer.seek_to_end(*partitions)
+        for tp in partitions:  # pin the position before sending, so the reply cannot slip past
+            await consumer.position(tp)
+        wanted = str(request["request_id"]).encode()
+        await producer.send_and_wait(request_topic, orjson.dumps(request), key=wanted)
+        async with asyncio.timeout(timeout):
+            while True:
+                batch = await consumer.getmany(timeout_ms=500)
+                for records in batch.values():
+                    for record in records:
+                        if dict(record.headers).get(h.CORRELATION_ID) == wanted:
+                            reply: dict[str, Any] = orjson.loads(record.value)
+                            return reply
+    finally:
+        await producer.stop()
+        await consumer.stop()

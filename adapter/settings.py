@@ -1,0 +1,98 @@
+"""Settings, read once from the environment at the composition root and passed down as values.
+
+Every field is typed and validated at start; a bad value stops the process with a message that
+names the setting. Secrets are `SecretStr` and may come from a file (`..._FILE`).
+"""
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from contracts.operations import APIS
+
+SUBSCRIPTION_KEY_HOSTS = ("api.nav.no", "api-preprod.nav.no")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ADAPTER_", extra="ignore", frozen=True, populate_by_name=True
+    )
+
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS",
+        description="Kafka bootstrap servers (host:port, comma-separated).",
+    )
+    consumer_group: str = Field("nav-lookup-adapter", description="Consumer group of all instances.")
+    callers: dict[str, frozenset[str]] = Field(
+        default_factory=dict,
+        description='Caller name -> NAV scopes it may use, as JSON: {"team-a": ["nav:..."]}. '
+        "Each caller writes to REQUEST_TOPIC_PREFIX + its name.",
+    )
+    request_topic_prefix: str = "nav.lookup.v1.requests."
+    reply_topic: str = "nav.lookup.v1.replies"
+    dead_letter_topic: str = "nav.lookup.v1.dlq"
+    audit_topic: str = "nav.lookup.v1.audit"
+    max_in_flight: int = Field(256, ge=1, le=10_000, description="Lookups in flight per instance.")
+    allow_synthetic_idents: bool = Field(False, description="Accept test idents (month +40/+80).")
+
+    consumer_id: str = Field("nav-kafka-adapter", description="Sent to NAV as Nav-Consumer-Id.")
+    nav_base_urls: dict[str, str] = Field(
+        default_factory=dict, description="API key -> base URL, overriding NAV's production URLs."
+    )
+    nav_subscription_key: SecretStr | None = None
+    nav_subscription_key_file: Path | None = None
+    nav_subscription_key_apis: frozenset[str] | None = Field(
+        None, description="APIs that get Ocp-Apim-Subscription-Key; default: those on api.nav.no."
+    )
+    nav_timeout_seconds: float = Field(10.0, gt=0)
+    nav_connect_timeout_seconds: float = Field(3.0, gt=0)
+    nav_retry_attempts: int = Field(3, ge=1, le=10)
+    nav_max_connections: int = Field(200, ge=1)
+    http_transport: Literal["aiohttp", "httpx"] = "aiohttp"
+
+    maskinporten_token_url: str = "https://test.maskinporten.no/token"
+    maskinporten_issuer: str = "https://test.maskinporten.no/"
+    maskinporten_client_id: str = ""
+    maskinporten_key_id: str = ""
+    maskinporten_private_key: SecretStr | None = None
+    maskinporten_private_key_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "Settings":
+        unknown = set(self.nav_base_urls) - {api.key for api in APIS}
+        if unknown:
+            raise ValueError(f"ADAPTER_NAV_BASE_URLS names unknown APIs: {sorted(unknown)}")
+        for name in self.callers:
+            if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+                raise ValueError(f"ADAPTER_CALLERS: caller name {name!r} is not a topic suffix")
+        return self
+
+    def base_url(self, api_key: str) -> str:
+        default = next(api.default_base_url for api in APIS if api.key == api_key)
+        return self.nav_base_urls.get(api_key, default)
+
+    def sends_subscription_key(self, api_key: str) -> bool:
+        if self.nav_subscription_key_apis is not None:
+            return api_key in self.nav_subscription_key_apis
+        return urlparse(self.base_url(api_key)).hostname in SUBSCRIPTION_KEY_HOSTS
+
+    def subscription_key(self) -> SecretStr | None:
+        if self.nav_subscription_key_file is not None:
+            return SecretStr(self.nav_subscription_key_file.read_text().strip())
+        return self.nav_subscription_key
+
+    def private_key_pem(self) -> SecretStr:
+        if self.maskinporten_private_key_file is not None:
+            return SecretStr(self.maskinporten_private_key_file.read_text())
+        if self.maskinporten_private_key is None:
+            raise ValueError(
+                "ADAPTER_MASKINPORTEN_PRIVATE_KEY or ADAPTER_MASKINPORTEN_PRIVATE_KEY_FILE is required"
+            )
+        return self.maskinporten_private_key
+
+    def request_topics(self) -> dict[str, str]:
+        """Request topic -> caller name."""
+        return {self.request_topic_prefix + name: name for name in self.callers}

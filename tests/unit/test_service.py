@@ -1,0 +1,137 @@
+"""The lookup service's decisions, with NAV replaced by a recording fake."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+
+from adapter.lookup.messages import Incoming
+from adapter.lookup.service import LookupPolicy, LookupService
+from adapter.nav.errors import NavRejected
+from contracts import ErrorCode, Operation
+from contracts import headers as h
+from contracts.lookups import LookupBase
+
+POLICY = LookupPolicy(
+    scopes_by_request_topic={"req.a": frozenset({"nav:helse/v1/medlemskapsunntak", "nav:arbeid/v1/aap"})},
+    caller_by_request_topic={"req.a": "a"},
+    reply_topic="replies",
+    dead_letter_topic="dlq",
+    audit_topic="audit",
+)
+FNR = "13097248022"
+
+
+class FakeNav:
+    def __init__(self, result: Any = None, error: Exception | None = None) -> None:
+        self.calls: list[str] = []
+        self.result, self.error = result, error
+
+    async def call(self, op: Operation, request: LookupBase, *, deadline: float | None = None) -> Any:
+        self.calls.append(op.name)
+        if self.error:
+            raise self.error
+        return self.result
+
+
+def _msg(body: Any, topic: str = "req.a") -> Incoming:
+    value = body if isinstance(body, bytes) else orjson.dumps(body)
+    return Incoming(topic, 0, 7, b"k", value, (("trace", b"1"),))
+
+
+def _body(operation: str = "medlemskapsunntak.get", **fields: Any) -> dict[str, Any]:
+    scope = {"medlemskapsunntak.get": "nav:helse/v1/medlemskapsunntak", "aap.vedtak": "nav:arbeid/v1/aap",
+             "frikort.brev": "nav:helserefusjon/v1/frikort"}[operation]
+    return {"request_id": str(uuid.uuid4()), "operation": operation, "scope": scope, **fields}
+
+
+async def test_garbage_is_a_dead_letter_with_original_bytes_and_reason() -> None:
+    nav = FakeNav()
+    [dead] = await LookupService(nav=nav, policy=POLICY).handle(_msg(b"\xff not json"))
+    assert dead.topic == "dlq" and dead.value == b"\xff not json"
+    headers = dict(dead.headers)
+    assert headers[h.DLQ_REASON] == b"not JSON" and headers["trace"] == b"1"
+    assert headers[h.DLQ_SOURCE_OFFSET] == b"7"
+    assert nav.calls == []
+
+
+async def test_no_request_id_or_bad_reply_to_is_a_dead_letter() -> None:
+    service = LookupService(nav=FakeNav(), policy=POLICY)
+    [dead] = await service.handle(_msg({"operation": "x"}))
+    assert dead.topic == "dlq"
+    [dead] = await service.handle(_msg(_body(unntak_id=1, reply_to="bad topic!")))
+    assert dead.topic == "dlq"
+
+
+async def test_invalid_request_gets_a_typed_error_reply_listing_problems() -> None:
+    nav = FakeNav()
+    body = _body("aap.vedtak", ident="13097248032", fom_dato="not a date")
+    reply, audit = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
+    parsed = orjson.loads(reply.value)
+    assert reply.topic == "replies"
+    assert parsed["error"]["code"] == "INVALID_REQUEST" and parsed["error"]["retryable"] is False
+    assert "ident" in parsed["error"]["message"] and "fom_dato" in parsed["error"]["message"]
+    assert "13097248032" not in reply.value.decode() + audit.value.decode()
+    assert dict(reply.headers)[h.CORRELATION_ID] == body["request_id"].encode()
+    assert nav.calls == []
+
+
+async def test_scope_not_allowed_for_this_caller() -> None:
+    nav = FakeNav()
+    reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(_body("frikort.brev", ident=FNR)))
+    assert orjson.loads(reply.value)["error"]["code"] == "SCOPE_NOT_ALLOWED"
+    assert nav.calls == []
+
+
+async def test_scope_must_be_the_operations_scope() -> None:
+    body = _body(unntak_id=1) | {"scope": "nav:arbeid/v1/aap"}
+    reply, _ = await LookupService(nav=FakeNav(), policy=POLICY).handle(_msg(body))
+    assert orjson.loads(reply.value)["error"]["code"] == "INVALID_REQUEST"
+
+
+async def test_consent_required_before_calling_nav() -> None:
+    nav = FakeNav()
+    reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(_body("aap.vedtak", ident=FNR)))
+    assert orjson.loads(reply.value)["error"]["code"] == "CONSENT_REQUIRED"
+    assert nav.calls == []
+
+
+async def test_expired_deadline_is_not_called() -> None:
+    nav = FakeNav()
+    past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+    reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(_body(unntak_id=1, deadline=past)))
+    assert orjson.loads(reply.value)["error"]["code"] == "EXPIRED"
+    assert nav.calls == []
+
+
+async def test_nav_error_becomes_typed_reply_and_audit_masks_the_ident() -> None:
+    nav = FakeNav(error=NavRejected(ErrorCode.NOT_FOUND, "aap.vedtak: NAV answered 404", http_status=404))
+    body = _body("aap.vedtak", ident=FNR, consent_token="dG9r", reply_to="my.replies")
+    reply, audit = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
+    error = orjson.loads(reply.value)["error"]
+    assert reply.topic == "my.replies"
+    assert error == {"code": "NOT_FOUND", "retryable": False, "message": "aap.vedtak: NAV answered 404",
+                     "http_status": 404}
+    record = orjson.loads(audit.value)
+    assert record["masked_ident"] == "130972*****" and record["outcome"] == "NOT_FOUND"
+    assert record["caller"] == "a" and record["request_id"] == body["request_id"]
+    assert FNR not in audit.value.decode()
+
+
+async def test_ok_reply_carries_the_typed_result() -> None:
+    from contracts.nav.aap import Periode, VedtakResponse
+
+    result = VedtakResponse(uttrekksperiode=Periode(fraDato=None, tilDato=None), vedtaksliste=[])
+    body = _body("aap.vedtak", ident=FNR, consent_token="dG9r")
+    reply, _ = await LookupService(nav=FakeNav(result=result), policy=POLICY).handle(_msg(body))
+    parsed = orjson.loads(reply.value)
+    assert parsed == {"request_id": body["request_id"], "operation": "aap.vedtak", "status": "ok",
+                      "result": {"uttrekksperiode": {}, "vedtaksliste": []}}
+
+
+async def test_an_unexpected_exception_is_an_internal_error_not_a_crash() -> None:
+    reply, _ = await LookupService(nav=FakeNav(error=RuntimeError("boom")), policy=POLICY).handle(
+        _msg(_body(unntak_id=1))
+    )
+    assert orjson.loads(reply.value)["error"]["code"] == "INTERNAL"
