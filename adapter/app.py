@@ -58,17 +58,15 @@ def make_policy(settings: Settings) -> LookupPolicy:
 @contextlib.asynccontextmanager
 async def nav_client(settings: Settings) -> AsyncIterator[tuple[NavClient, TokenCache]]:
     async with make_http_client(settings) as http:
-        maskinporten = MaskinportenClient(
-            http=http,
-            config=MaskinportenConfig(
-                token_url=settings.maskinporten_token_url,
-                audience=settings.maskinporten_issuer,
-                client_id=settings.maskinporten_client_id,
-                key_id=settings.maskinporten_key_id,
-                private_key_pem=settings.private_key_pem(),
-            ),
+        config = MaskinportenConfig(
+            token_url=settings.maskinporten_token_url,
+            audience=settings.maskinporten_issuer,
+            client_id=settings.maskinporten_client_id,
+            key_id=settings.maskinporten_key_id,
+            private_key_pem=settings.private_key_pem(),
         )
-        tokens = TokenCache(fetcher=maskinporten)
+        maskinporten = MaskinportenClient(http=http, config=config)
+        tokens = TokenCache(fetcher=maskinporten, margin_seconds=config.refresh_margin_seconds)
         key = settings.subscription_key()
         endpoints = {
             api.key: ApiEndpoint(

@@ -42,7 +42,9 @@ async def _dev(args: argparse.Namespace) -> None:
     from adapter.dev import run_dev
 
     settings = _settings()
-    bootstrap = settings.kafka_bootstrap_servers if "kafka_bootstrap_servers" in settings.model_fields_set else None
+    bootstrap = (
+        settings.kafka_bootstrap_servers if "kafka_bootstrap_servers" in settings.model_fields_set else None
+    )
     await run_dev(
         bootstrap=bootstrap,
         kafka_port=args.kafka_port,
@@ -73,6 +75,18 @@ async def _request(args: argparse.Namespace) -> int:
     return 0 if reply.get("status") == "ok" else 1
 
 
+def _docs() -> int:
+    from contracts.docs import with_operations_table
+    from contracts.schema import write_schemas
+
+    for path in write_schemas(Path("contracts/schemas")):
+        print(path)
+    readme = Path("README.md")
+    readme.write_text(with_operations_table(readme.read_text()))
+    print(readme)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from contracts.operations import OPERATIONS
 
@@ -90,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     req.add_argument("--kafka-port", type=int, default=19092, help="the dev broker's port")
     req.add_argument("--timeout", type=float, default=30.0)
     sub.add_parser("sandbox", help="run the NAV sandbox (see nav-sandbox --help)", add_help=False)
-    sub.add_parser("schemas", help="write the JSON Schemas of every model to contracts/schemas")
+    sub.add_parser("docs", help="regenerate contracts/schemas/*.json and the README's operations table")
 
     args, rest = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -101,10 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         return sandbox_main(rest)
     if rest:
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
-    if args.command == "schemas":
-        from contracts.schema import main as schemas_main
-
-        return schemas_main([])
+    if args.command == "docs":
+        return _docs()
     if args.command == "lookups":
         asyncio.run(_lookups())
         return 0

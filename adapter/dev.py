@@ -59,7 +59,12 @@ def dev_settings(bootstrap: str, sandbox_url: str, key_id: str, key_file: Path) 
 
 
 async def run_dev(
-    *, bootstrap: str | None, kafka_port: int, sandbox_port: int, work_dir: Path, stop: asyncio.Event
+    *,
+    bootstrap: str | None,
+    kafka_port: int,
+    sandbox_port: int,
+    work_dir: Path,
+    stop: asyncio.Event,
 ) -> None:
     keys = make_dev_keys(work_dir)
     broker = None
@@ -77,19 +82,26 @@ async def run_dev(
             settings = dev_settings(bootstrap, sandbox_url, keys.key_id, keys.private_key_path)
             await ensure_topics(
                 bootstrap,
-                [*settings.request_topics(), settings.reply_topic, settings.dead_letter_topic,
-                 settings.audit_topic],
+                [
+                    *settings.request_topics(),
+                    settings.reply_topic,
+                    settings.dead_letter_topic,
+                    settings.audit_topic,
+                ],
             )
             lookups = asyncio.create_task(run_lookups(settings, stop))
             print(f"Kafka        {bootstrap}" + ("  (embedded Tansu broker)" if broker else ""))
             print(f"NAV sandbox  {sandbox_url}  (token endpoint {sandbox_url}/token)")
             print(f"Adapter      consuming {', '.join(settings.request_topics())}")
-            print(f"             replies on {settings.reply_topic}, dead letters on {settings.dead_letter_topic}")
+            print(f"             replies on {settings.reply_topic}")
+            print(f"             dead letters on {settings.dead_letter_topic}")
             await _demo(bootstrap, settings)
             print("\nTry next, in another shell (Ctrl-C here stops everything):")
             person = PEOPLE[0].ident
             print(f"  .venv/bin/nav-adapter request medlemskapsunntak.search ident={person}")
-            print(f"  .venv/bin/nav-adapter request uforeopplysninger.get ident={person}   # CONSENT_REQUIRED")
+            print(
+                f"  .venv/bin/nav-adapter request uforeopplysninger.get ident={person}   # CONSENT_REQUIRED"
+            )
             print("  .venv/bin/nav-adapter request medlemskapsunntak.get unntak_id=999999   # NOT_FOUND")
             print(f"  curl -X POST {sandbox_url}/_sandbox/faults -d '{{\"status\": 503}}'   # NAV outage")
             await lookups

@@ -32,3 +32,16 @@ def make_dev_keys(directory: Path, key_id: str = "dev-key-1") -> DevKeys:
     jwk.update({"kid": key_id, "alg": "RS256", "use": "sig"})
     jwks_path.write_text(json.dumps({"keys": [jwk]}))
     return DevKeys(key_id, private_key_path, jwks_path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    keys = make_dev_keys(Path(args[0] if args else ".dev"))
+    print(f"{keys.private_key_path} {keys.jwks_path} kid={keys.key_id}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

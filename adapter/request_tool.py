@@ -46,8 +46,7 @@ async def request_reply(
     try:
         await consumer.topics()  # loads metadata, so the reply topic's partitions are known
         partitions = [
-            TopicPartition(reply_topic, p)
-            for p in (consumer.partitions_for_topic(reply_topic) or {0})
+            TopicPartition(reply_topic, p) for p in (consumer.partitions_for_topic(reply_topic) or {0})
         ]
         consumer.assign(partitions)
         await consumer.seek_to_end(*partitions)

@@ -22,7 +22,8 @@ class Settings(BaseSettings):
     )
 
     kafka_bootstrap_servers: str = Field(
-        "127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS",
+        "127.0.0.1:9092",
+        validation_alias="KAFKA_BOOTSTRAP_SERVERS",
         description="Kafka bootstrap servers (host:port, comma-separated).",
     )
     consumer_group: str = Field("nav-lookup-adapter", description="Consumer group of all instances.")

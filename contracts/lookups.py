@@ -53,9 +53,7 @@ class MedlemskapsunntakSearch(LookupBase):
     fra_og_med: date | None = None
     til_og_med: date | None = None
     statuser: list[Annotated[str, Field(max_length=10)]] = Field(default_factory=list, max_length=10)
-    ekskluder_kilder: list[Annotated[str, Field(max_length=20)]] = Field(
-        default_factory=list, max_length=10
-    )
+    ekskluder_kilder: list[Annotated[str, Field(max_length=20)]] = Field(default_factory=list, max_length=10)
     inkluder_sporingsinfo: bool = False
 
 
@@ -127,10 +125,10 @@ LOOKUP_REQUEST: TypeAdapter[LookupRequest] = TypeAdapter(LookupRequest)
 """Parse any lookup request: `LOOKUP_REQUEST.validate_json(raw, context={...})`."""
 
 __all__ = [
+    "LOOKUP_REQUEST",
     "AapMeldekort",
     "AapVedtak",
     "FrikortBrev",
-    "LOOKUP_REQUEST",
     "LookupBase",
     "LookupRequest",
     "MedlemskapsunntakGet",
@@ -140,4 +138,3 @@ __all__ = [
     "SarEksport",
     "UforeopplysningerGet",
 ]
-

@@ -71,14 +71,10 @@ CONSENT_HEADER = "NAV-Samtykke-Token"
 MEDLEMSKAPSUNNTAK = Api(
     "medlemskapsunntak", "Helse Medlemskapsunntak", "https://api.nav.no/helse/v1/medlemskapsunntak"
 )
-UFOREOPPLYSNINGER = Api(
-    "uforeopplysninger", "Helse Uføreopplysninger", "https://pensjon-gw.nav.no/dsop-ufo"
-)
+UFOREOPPLYSNINGER = Api("uforeopplysninger", "Helse Uføreopplysninger", "https://pensjon-gw.nav.no/dsop-ufo")
 AAP = Api("aap", "Arbeid Arbeidsavklaringspenger", "https://api.nav.no/arbeid/v1/aap")
 FRIKORT = Api("frikort", "Helserefusjon Frikort-brev", "https://api.nav.no/helserefusjon/v1/frikort")
-SAREKSPORT = Api(
-    "sareksport", "Helserefusjon SAR eksport", "https://api.nav.no/helserefusjon/v1/sareksport"
-)
+SAREKSPORT = Api("sareksport", "Helserefusjon SAR eksport", "https://api.nav.no/helserefusjon/v1/sareksport")
 VEDTAKSINFORMASJON = Api(
     "vedtaksinformasjon", "Pensjon Vedtaksinformasjon", "https://pensjon-gw.nav.no/pensjon/vedtak"
 )
@@ -97,7 +93,10 @@ APIS: tuple[Api, ...] = (
 )
 
 _CONSENT = Param("consent_token", CONSENT_HEADER, Where.HEADER)
-_DSOP_PERIOD = (Param("fom_dato", "fomDato", Where.QUERY), Param("tom_dato", "tomDato", Where.QUERY))
+_DSOP_PERIOD = (
+    Param("fom_dato", "fomDato", Where.QUERY),
+    Param("tom_dato", "tomDato", Where.QUERY),
+)
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
@@ -228,9 +227,7 @@ OPERATIONS: tuple[Operation, ...] = (
 )
 
 OPERATIONS_BY_NAME: dict[str, Operation] = {op.name: op for op in OPERATIONS}
-OPERATIONS_BY_MODEL: dict[type[lookups.LookupBase], Operation] = {
-    op.request_model: op for op in OPERATIONS
-}
+OPERATIONS_BY_MODEL: dict[type[lookups.LookupBase], Operation] = {op.request_model: op for op in OPERATIONS}
 
 
 def operation_of(request: lookups.LookupBase) -> Operation:

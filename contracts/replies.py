@@ -56,4 +56,3 @@ class ErrorReply(WireModel):
 LookupReply = Annotated[OkReply[Any] | ErrorReply, Field(discriminator="status")]
 LOOKUP_REPLY: TypeAdapter[LookupReply] = TypeAdapter(LookupReply)
 """Parse any reply without knowing its operation; `result` stays plain JSON."""
-

@@ -17,7 +17,7 @@ def _drop_null_from_optional(schema: dict[str, Any]) -> dict[str, Any]:
 
     Replies are written with `exclude_none`, so null never appears on the wire.
     """
-    for key, value in list(schema.items()):
+    for value in list(schema.values()):
         if isinstance(value, dict):
             _drop_null_from_optional(value)
         elif isinstance(value, list):

@@ -1,11 +1,17 @@
 """Creating topics where the deployment lets the adapter do so (development, tests)."""
 
+import contextlib
+
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 
 async def ensure_topics(
-    bootstrap_servers: str, topics: list[str], *, partitions: int = 4, compacted: frozenset[str] = frozenset()
+    bootstrap_servers: str,
+    topics: list[str],
+    *,
+    partitions: int = 4,
+    compacted: frozenset[str] = frozenset(),
 ) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
@@ -23,9 +29,7 @@ async def ensure_topics(
             )
             for t in missing
         ]
-        try:
+        with contextlib.suppress(TopicAlreadyExistsError):  # another instance was quicker
             await admin.create_topics(new)
-        except TopicAlreadyExistsError:
-            pass
     finally:
         await admin.close()

@@ -65,7 +65,11 @@ class LookupConsumer:
         tp = TopicPartition(record.topic, record.partition)
         self._tracker.take(tp, record.offset)
         incoming = Incoming(
-            record.topic, record.partition, record.offset, record.key, record.value,
+            record.topic,
+            record.partition,
+            record.offset,
+            record.key,
+            record.value,
             tuple(record.headers),
         )
         key = (record.topic, record.partition, record.key) if record.key is not None else None
@@ -120,11 +124,7 @@ class LookupConsumer:
         loop = asyncio.get_running_loop()
         until = loop.time() + self._drain_timeout
         while loop.time() < until:
-            busy = (
-                self._tracker.in_flight > 0
-                if partitions is None
-                else self._tracker.busy(partitions)
-            )
+            busy = self._tracker.in_flight > 0 if partitions is None else self._tracker.busy(partitions)
             if not busy:
                 break
             await asyncio.sleep(0.02)

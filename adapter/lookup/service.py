@@ -100,7 +100,10 @@ class LookupService:
         except _DeadLetter as dead:
             log.warning(
                 "dead letter: %s (topic=%s partition=%d offset=%d)",
-                dead.reason, msg.topic, msg.partition, msg.offset,
+                dead.reason,
+                msg.topic,
+                msg.partition,
+                msg.offset,
             )
             return [self._dead_letter(msg, dead.reason)]
 
@@ -135,7 +138,10 @@ class LookupService:
         ]
         log.info(
             "lookup %s operation=%s caller=%s outcome=%s",
-            request_id, operation, self._policy.caller_by_request_topic.get(msg.topic), outcome,
+            request_id,
+            operation,
+            self._policy.caller_by_request_topic.get(msg.topic),
+            outcome,
         )
         return [
             Outgoing(reply_topic, key, reply, headers),

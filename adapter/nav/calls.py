@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from adapter.nav.errors import NavContractError, NavError, NavRejected, NavUnavailable
+from adapter.nav.errors import NavContractError, NavRejected, NavUnavailable
 from contracts.lookups import LookupBase
 from contracts.operations import Operation, Where
 from contracts.replies import ErrorCode
@@ -23,7 +23,7 @@ from contracts.replies import ErrorCode
 class NavCall:
     method: str
     path: str
-    params: list[tuple[str, str]]
+    params: tuple[tuple[str, str], ...]
     headers: dict[str, str]
     body: bytes | None
 
@@ -58,7 +58,7 @@ def build_call(op: Operation, request: LookupBase) -> NavCall:
             assert isinstance(value, BaseModel)
             body = orjson.dumps(value.model_dump(mode="json", exclude_none=True))
             headers["Content-Type"] = "application/json"
-    return NavCall(op.method, op.path.format_map(path_values), query, headers, body)
+    return NavCall(op.method, op.path.format_map(path_values), tuple(query), headers, body)
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
@@ -92,7 +92,8 @@ def interpret(op: Operation, status: int, headers: Mapping[str, str], body: byte
             # Only locations and error types: a NAV body may hold personal data.
             where = ", ".join(".".join(map(str, e["loc"])) for e in exc.errors()[:5])
             raise NavContractError(
-                f"{op.name}: NAV's answer does not match the contract at {where}", http_status=status
+                f"{op.name}: NAV's answer does not match the contract at {where}",
+                http_status=status,
             ) from None
     if status == 429:
         raise NavUnavailable(
@@ -110,4 +111,3 @@ def interpret(op: Operation, status: int, headers: Mapping[str, str], body: byte
         )
     code = _REJECTIONS.get(status, ErrorCode.INVALID_REQUEST)
     raise NavRejected(code, f"{op.name}: NAV answered {status}", http_status=status)
-

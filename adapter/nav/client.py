@@ -42,7 +42,7 @@ class RetryPolicy:
         if retry_after is not None:
             return retry_after
         # Full jitter: spreads a herd of retries evenly instead of in waves.
-        return rng() * min(self.max_delay, self.base_delay * 2**attempt)
+        return float(rng() * min(self.max_delay, self.base_delay * 2**attempt))
 
 
 def map_transport_errors(exc: Exception, op: Operation) -> NavError | None:
@@ -55,9 +55,7 @@ def map_transport_errors(exc: Exception, op: Operation) -> NavError | None:
         return NavUnavailable(ErrorCode.UPSTREAM_UNAVAILABLE, f"{op.name}: cannot reach NAV")
     if isinstance(exc, TokenEndpointError):
         if exc.retryable:
-            return NavUnavailable(
-                ErrorCode.UPSTREAM_UNAVAILABLE, f"{op.name}: Maskinporten is unavailable"
-            )
+            return NavUnavailable(ErrorCode.UPSTREAM_UNAVAILABLE, f"{op.name}: Maskinporten is unavailable")
         return NavRejected(ErrorCode.UNAUTHORIZED, f"{op.name}: Maskinporten refused the grant")
     return None
 

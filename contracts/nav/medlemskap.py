@@ -13,7 +13,8 @@ class Sporingsinformasjon(NavModel):
     model_config = ConfigDict(title="Sporingsinformasjon")
 
     besluttet: date | None = Field(
-        None, description="Når det ble tatt en beslutning om dette medlemskapsunntaket, på ISO-8601-format."
+        None,
+        description="Når det ble tatt en beslutning om dette medlemskapsunntaket, på ISO-8601-format.",
     )
     kilde: str = Field(description="Hvilket system medlemskapsunntaket kommer fra.")
     kildedokument: str | None = Field(
@@ -69,7 +70,8 @@ class Medlemskapsunntak(NavModel):
     status: str = Field(description="Sluttdatoen for perioden til medlemskapsunntaket.")
     statusaarsak: str | None = Field(
         None,
-        description="Dersom statusen på medlemskapsunntaket ikke er gyldig vil dette feltet beskrive hvorfor.",
+        description="Dersom statusen på medlemskapsunntaket ikke er gyldig vil dette feltet "
+        "beskrive hvorfor.",
     )
     studieinformasjon: Studieinformasjon | None = Field(
         None, description="Studieinformasjonen som er registrert på et medlemskapsunntak."

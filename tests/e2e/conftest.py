@@ -95,7 +95,9 @@ async def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) 
     keys = make_dev_keys(Path(tmp_path_factory.mktemp("keys")))
     port = free_port()
     config = SandboxConfig(
-        client_id="nav-adapter-dev", jwks_path=keys.jwks_path, issuer=f"http://127.0.0.1:{port}/",
+        client_id="nav-adapter-dev",
+        jwks_path=keys.jwks_path,
+        issuer=f"http://127.0.0.1:{port}/",
         subscription_key="sandbox-subscription-key",
     )
     run = uuid.uuid4().hex[:8]  # fresh topics per run, so a shared Kafka needs no cleanup
@@ -116,7 +118,9 @@ async def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) 
         await ensure_topics(kafka_bootstrap, [*settings.request_topics(), *outputs])
         replies = Replies()
         consumer = AIOKafkaConsumer(
-            *outputs, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest",
+            *outputs,
+            bootstrap_servers=kafka_bootstrap,
+            auto_offset_reset="earliest",
             group_id=f"test-{run}-collector",
         )
         producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")

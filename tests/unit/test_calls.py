@@ -22,7 +22,7 @@ def test_path_and_query_params_come_from_the_table() -> None:
     op = OPERATIONS_BY_NAME["medlemskapsunntak.get"]
     call = build_call(op, _request("medlemskapsunntak.get", unntak_id=42, inkluder_sporingsinfo=True))
     assert (call.method, call.path) == ("GET", "/42")
-    assert call.params == [("inkluderSporingsinfo", "true")]
+    assert call.params == (("inkluderSporingsinfo", "true"),)
     assert call.body is None
 
 
@@ -30,8 +30,12 @@ def test_ident_goes_in_a_header_and_lists_repeat() -> None:
     op = OPERATIONS_BY_NAME["medlemskapsunntak.search"]
     call = build_call(
         op,
-        _request("medlemskapsunntak.search", ident="13097248022", statuser=["GYLD", "UAVK"],
-                 fra_og_med="2020-01-01"),
+        _request(
+            "medlemskapsunntak.search",
+            ident="13097248022",
+            statuser=["GYLD", "UAVK"],
+            fra_og_med="2020-01-01",
+        ),
     )
     assert call.headers["Nav-Personident"] == "13097248022"
     assert ("statuser", "GYLD") in call.params and ("statuser", "UAVK") in call.params

@@ -118,7 +118,10 @@ def test_unknown_request_fields_are_an_error() -> None:
 
 def test_replies_parse_by_status() -> None:
     error = ErrorReply.model_validate(
-        {"request_id": str(uuid.uuid4()), "error": {"code": "NOT_FOUND", "retryable": False, "message": "m"}}
+        {
+            "request_id": str(uuid.uuid4()),
+            "error": {"code": "NOT_FOUND", "retryable": False, "message": "m"},
+        }
     )
     parsed = LOOKUP_REPLY.validate_json(error.model_dump_json())
     assert isinstance(parsed, ErrorReply)

@@ -41,8 +41,11 @@ def _msg(body: Any, topic: str = "req.a") -> Incoming:
 
 
 def _body(operation: str = "medlemskapsunntak.get", **fields: Any) -> dict[str, Any]:
-    scope = {"medlemskapsunntak.get": "nav:helse/v1/medlemskapsunntak", "aap.vedtak": "nav:arbeid/v1/aap",
-             "frikort.brev": "nav:helserefusjon/v1/frikort"}[operation]
+    scope = {
+        "medlemskapsunntak.get": "nav:helse/v1/medlemskapsunntak",
+        "aap.vedtak": "nav:arbeid/v1/aap",
+        "frikort.brev": "nav:helserefusjon/v1/frikort",
+    }[operation]
     return {"request_id": str(uuid.uuid4()), "operation": operation, "scope": scope, **fields}
 
 
@@ -111,8 +114,12 @@ async def test_nav_error_becomes_typed_reply_and_audit_masks_the_ident() -> None
     reply, audit = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
     error = orjson.loads(reply.value)["error"]
     assert reply.topic == "my.replies"
-    assert error == {"code": "NOT_FOUND", "retryable": False, "message": "aap.vedtak: NAV answered 404",
-                     "http_status": 404}
+    assert error == {
+        "code": "NOT_FOUND",
+        "retryable": False,
+        "message": "aap.vedtak: NAV answered 404",
+        "http_status": 404,
+    }
     record = orjson.loads(audit.value)
     assert record["masked_ident"] == "130972*****" and record["outcome"] == "NOT_FOUND"
     assert record["caller"] == "a" and record["request_id"] == body["request_id"]
@@ -126,8 +133,12 @@ async def test_ok_reply_carries_the_typed_result() -> None:
     body = _body("aap.vedtak", ident=FNR, consent_token="dG9r")
     reply, _ = await LookupService(nav=FakeNav(result=result), policy=POLICY).handle(_msg(body))
     parsed = orjson.loads(reply.value)
-    assert parsed == {"request_id": body["request_id"], "operation": "aap.vedtak", "status": "ok",
-                      "result": {"uttrekksperiode": {}, "vedtaksliste": []}}
+    assert parsed == {
+        "request_id": body["request_id"],
+        "operation": "aap.vedtak",
+        "status": "ok",
+        "result": {"uttrekksperiode": {}, "vedtaksliste": []},
+    }
 
 
 async def test_an_unexpected_exception_is_an_internal_error_not_a_crash() -> None:

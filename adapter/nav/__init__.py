@@ -1,0 +1,1 @@
+"""The NAV client, its Maskinporten tokens and its errors."""

@@ -1,0 +1,22 @@
+from pathlib import Path
+
+from contracts.docs import END, START, operations_table, with_operations_table
+from contracts.schema import all_schemas
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_readme_operations_table_is_current() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert START in readme and END in readme
+    assert with_operations_table(readme) == readme, "run `make docs`"
+    assert operations_table() in readme
+
+
+def test_committed_schemas_are_current() -> None:
+    import orjson
+
+    for name, schema in all_schemas().items():
+        path = ROOT / "contracts" / "schemas" / name
+        assert path.exists(), f"{name} missing: run `make docs`"
+        assert orjson.loads(path.read_bytes()) == schema, f"{name} is stale: run `make docs`"
