@@ -52,6 +52,9 @@ def make_policy(settings: Settings) -> LookupPolicy:
         dead_letter_topic=settings.dead_letter_topic,
         audit_topic=settings.audit_topic,
         allow_synthetic_idents=settings.allow_synthetic_idents,
+        key_secret=settings.key_secret(),
+        dedupe_window_seconds=settings.dedupe_window_seconds,
+        quotas_per_second=settings.caller_quotas,
     )
 
 
@@ -83,6 +86,8 @@ async def nav_client(settings: Settings) -> AsyncIterator[tuple[NavClient, Token
                 consumer_id=settings.consumer_id,
                 retry=RetryPolicy(attempts=settings.nav_retry_attempts),
                 request_timeout=settings.nav_timeout_seconds,
+                breaker_threshold=settings.nav_breaker_threshold,
+                breaker_cooldown=settings.nav_breaker_cooldown_seconds,
             ),
             tokens,
         )

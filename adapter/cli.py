@@ -3,13 +3,13 @@
 import argparse
 import asyncio
 import json
-import logging
 import signal
 import sys
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from adapter.logs import configure_logging
 from adapter.settings import Settings
 
 
@@ -107,8 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("docs", help="regenerate contracts/schemas/*.json and the README's operations table")
 
     args, rest = parser.parse_known_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    configure_logging(json_lines=args.command == "lookups")
     if args.command == "sandbox":
         from nav_sandbox.cli import main as sandbox_main
 

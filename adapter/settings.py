@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     audit_topic: str = "nav.lookup.v1.audit"
     max_in_flight: int = Field(256, ge=1, le=10_000, description="Lookups in flight per instance.")
     allow_synthetic_idents: bool = Field(False, description="Accept test idents (month +40/+80).")
+    dedupe_window_seconds: float = Field(
+        300.0, ge=0, description="A request id seen again is not re-sent to NAV."
+    )
+    caller_quotas: dict[str, float] = Field(
+        default_factory=dict, description='Caller -> lookups a second, as JSON: {"team-a": 50}.'
+    )
+    key_hmac_secret: SecretStr | None = Field(
+        None, description="If set, reply and audit keys are HMAC-SHA256 of the ident."
+    )
+    key_hmac_secret_file: Path | None = None
 
     consumer_id: str = Field("nav-kafka-adapter", description="Sent to NAV as Nav-Consumer-Id.")
     nav_base_urls: dict[str, str] = Field(
@@ -52,6 +62,10 @@ class Settings(BaseSettings):
     nav_connect_timeout_seconds: float = Field(3.0, gt=0)
     nav_retry_attempts: int = Field(3, ge=1, le=10)
     nav_max_connections: int = Field(200, ge=1)
+    nav_breaker_threshold: int = Field(
+        5, ge=1, description="Transient failures in a row that open an API's circuit."
+    )
+    nav_breaker_cooldown_seconds: float = Field(10.0, gt=0)
     http_transport: Literal["aiohttp", "httpx"] = "aiohttp"
 
     maskinporten_token_url: str = "https://test.maskinporten.no/token"
@@ -66,6 +80,9 @@ class Settings(BaseSettings):
         unknown = set(self.nav_base_urls) - {api.key for api in APIS}
         if unknown:
             raise ValueError(f"ADAPTER_NAV_BASE_URLS names unknown APIs: {sorted(unknown)}")
+        unknown_quota = set(self.caller_quotas) - set(self.callers)
+        if unknown_quota:
+            raise ValueError(f"ADAPTER_CALLER_QUOTAS names unknown callers: {sorted(unknown_quota)}")
         for name in self.callers:
             if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
                 raise ValueError(f"ADAPTER_CALLERS: caller name {name!r} is not a topic suffix")
@@ -84,6 +101,11 @@ class Settings(BaseSettings):
         if self.nav_subscription_key_file is not None:
             return SecretStr(self.nav_subscription_key_file.read_text().strip())
         return self.nav_subscription_key
+
+    def key_secret(self) -> bytes | None:
+        if self.key_hmac_secret_file is not None:
+            return self.key_hmac_secret_file.read_bytes().strip()
+        return self.key_hmac_secret.get_secret_value().encode() if self.key_hmac_secret else None
 
     def private_key_pem(self) -> SecretStr:
         if self.maskinporten_private_key_file is not None:

@@ -9,11 +9,13 @@ Read top to bottom, `handle` is the whole story of a request:
 It never raises: every failure becomes a reply or a dead letter.
 """
 
+import hashlib
+import hmac
 import logging
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -21,6 +23,8 @@ from uuid import UUID
 import orjson
 from pydantic import ValidationError
 
+from adapter.logs import scrub
+from adapter.lookup.guards import CallerQuota, RecentReplies
 from adapter.lookup.messages import Incoming, Outgoing
 from adapter.nav.errors import NavError
 from contracts import headers as h
@@ -32,7 +36,6 @@ from contracts.replies import RETRYABLE_CODES, ErrorCode, ErrorReply, ReplyError
 log = logging.getLogger(__name__)
 
 _TOPIC_NAME = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
-_DIGIT_RUNS = re.compile(r"\d{11}")
 
 
 class NavCaller(Protocol):
@@ -49,6 +52,11 @@ class LookupPolicy:
     dead_letter_topic: str
     audit_topic: str
     allow_synthetic_idents: bool = False
+    key_secret: bytes | None = None
+    """When set, reply and audit keys are HMAC-SHA256(secret, ident) instead of the request's key."""
+    dedupe_window_seconds: float = 300.0
+    quotas_per_second: Mapping[str, float] = field(default_factory=dict)
+    """Caller name -> lookups a second; callers not named are not limited."""
 
 
 class Refused(Exception):
@@ -66,17 +74,13 @@ class _DeadLetter(Exception):
         self.reason = reason
 
 
-def _scrub(text: str) -> str:
-    return _DIGIT_RUNS.sub(lambda m: mask_ident(m.group()), text)
-
-
 def _validation_report(exc: ValidationError) -> str:
     # Locations and messages only: pydantic's default text would echo the input (an ident).
     problems = [
         f"{'.'.join(map(str, e['loc'])) or '(message)'}: {e['msg']}"
         for e in exc.errors(include_input=False, include_url=False, include_context=False)
     ]
-    return _scrub("; ".join(problems[:20]))[:2000]
+    return scrub("; ".join(problems[:20]))[:2000]
 
 
 class LookupService:
@@ -93,6 +97,11 @@ class LookupService:
         self._clock = clock
         self._monotonic = monotonic
         self._context = {"allow_synthetic": policy.allow_synthetic_idents}
+        self._recent = RecentReplies(window=policy.dedupe_window_seconds, clock=monotonic)
+        self._quotas = {
+            caller: CallerQuota(rate=rate, clock=monotonic)
+            for caller, rate in policy.quotas_per_second.items()
+        }
 
     async def handle(self, msg: Incoming) -> list[Outgoing]:
         try:
@@ -109,6 +118,17 @@ class LookupService:
 
         operation = body.get("operation") if isinstance(body.get("operation"), str) else None
         request: LookupBase | None = None
+        repeated = self._recent.get(request_id)
+        if repeated is not None:
+            log.info("lookup %s answered again from recent replies, NAV not called", request_id)
+            return [
+                Outgoing(
+                    reply_topic,
+                    self._reply_key(msg, request_id, body),
+                    repeated,
+                    self._reply_headers(request_id, operation),
+                )
+            ]
         try:
             request = LOOKUP_REQUEST.validate_python(body, context=self._context)
             result = await self._lookup(msg.topic, request)
@@ -130,12 +150,11 @@ class LookupService:
             reply = self._error(request_id, operation, code, "internal error in the adapter", None)
             outcome = code.value
 
-        key = msg.key if msg.key is not None else str(request_id).encode()
-        headers = [
-            (h.CORRELATION_ID, str(request_id).encode()),
-            (h.OPERATION, (operation or "").encode()),
-            ("content-type", b"application/json"),
-        ]
+        if outcome == "ok" or ErrorCode(outcome) not in RETRYABLE_CODES:
+            # A retryable failure is worth a fresh attempt when the caller sends the id again.
+            self._recent.put(request_id, reply)
+        key = self._reply_key(msg, request_id, body)
+        headers = self._reply_headers(request_id, operation)
         log.info(
             "lookup %s operation=%s caller=%s outcome=%s",
             request_id,
@@ -145,7 +164,21 @@ class LookupService:
         )
         return [
             Outgoing(reply_topic, key, reply, headers),
-            self._audit(msg.topic, request_id, operation, request, outcome),
+            self._audit(msg.topic, request_id, operation, request, outcome, key),
+        ]
+
+    def _reply_key(self, msg: Incoming, request_id: UUID, body: dict[str, Any]) -> bytes:
+        ident = _ident_in(body)
+        if self._policy.key_secret is not None and ident is not None:
+            return hmac.new(self._policy.key_secret, ident.encode(), hashlib.sha256).hexdigest().encode()
+        return msg.key if msg.key is not None else str(request_id).encode()
+
+    @staticmethod
+    def _reply_headers(request_id: UUID, operation: str | None) -> list[tuple[str, bytes]]:
+        return [
+            (h.CORRELATION_ID, str(request_id).encode()),
+            (h.OPERATION, (operation or "").encode()),
+            ("content-type", b"application/json"),
         ]
 
     def _preconditions(self, msg: Incoming) -> tuple[UUID, str, dict[str, Any]]:
@@ -174,6 +207,9 @@ class LookupService:
             raise Refused(ErrorCode.INVALID_REQUEST, f"scope must be {op.scope} for {op.name}")
         if request.scope not in self._policy.scopes_by_request_topic.get(request_topic, ()):
             raise Refused(ErrorCode.SCOPE_NOT_ALLOWED, f"this caller may not use scope {request.scope}")
+        quota = self._quotas.get(self._policy.caller_by_request_topic.get(request_topic, ""))
+        if quota is not None and not quota.take():
+            raise Refused(ErrorCode.RATE_LIMITED, "this caller's lookup quota is used up; try again shortly")
         if op.needs_consent and getattr(request, "consent_token", None) is None:
             raise Refused(ErrorCode.CONSENT_REQUIRED, f"{op.name} needs the person's consent token")
         deadline = None
@@ -204,7 +240,7 @@ class LookupService:
             error=ReplyError(
                 code=code,
                 retryable=code in RETRYABLE_CODES,
-                message=_scrub(message),
+                message=scrub(message),
                 http_status=http_status,
             ),
         )
@@ -227,6 +263,7 @@ class LookupService:
         operation: str | None,
         request: LookupBase | None,
         outcome: str,
+        key: bytes,
     ) -> Outgoing:
         ident = request.subject_ident() if request is not None else None
         record = {
@@ -237,4 +274,11 @@ class LookupService:
             "outcome": outcome,
             "time": datetime.fromtimestamp(self._clock(), UTC).isoformat(),
         }
-        return Outgoing(self._policy.audit_topic, str(request_id).encode(), orjson.dumps(record), [])
+        return Outgoing(self._policy.audit_topic, key, orjson.dumps(record), [])
+
+
+def _ident_in(body: dict[str, Any]) -> str | None:
+    ident = body.get("ident")
+    if ident is None and isinstance(body.get("simulering"), dict):
+        ident = body["simulering"].get("fnr")
+    return ident if isinstance(ident, str) else None

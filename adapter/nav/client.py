@@ -16,6 +16,7 @@ import httpx
 from pydantic import SecretStr
 
 from adapter.nav.auth import NavTokenAuth
+from adapter.nav.breaker import CircuitBreaker
 from adapter.nav.calls import build_call, interpret
 from adapter.nav.errors import NavError, NavRejected, NavUnavailable
 from adapter.nav.tokens import TokenCache, TokenEndpointError
@@ -72,6 +73,8 @@ class NavClient:
         request_timeout: float = 10.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: Callable[[], float] = random.random,
+        breaker_threshold: int = 5,
+        breaker_cooldown: float = 10.0,
     ) -> None:
         self._http = http
         self._endpoints = endpoints
@@ -82,6 +85,9 @@ class NavClient:
         self._sleep = sleep
         self._rng = rng
         self._auth: dict[str, NavTokenAuth] = {}
+        self.breakers = {
+            key: CircuitBreaker(threshold=breaker_threshold, cooldown=breaker_cooldown) for key in endpoints
+        }
 
     def _auth_for(self, scope: str) -> NavTokenAuth:
         auth = self._auth.get(scope)
@@ -91,20 +97,32 @@ class NavClient:
 
     async def call(self, op: Operation, request: LookupBase, *, deadline: float | None = None) -> Any:
         """NAV's typed result for `request`, or a NavError. `deadline` is on time.monotonic()."""
+        breaker = self.breakers[op.api.key]
         attempt = 0
         while True:
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 raise NavUnavailable(ErrorCode.TIMEOUT, f"{op.name}: deadline passed during retries")
+            if not breaker.allow():
+                raise NavUnavailable(
+                    ErrorCode.UPSTREAM_UNAVAILABLE, f"{op.name}: circuit open for {op.api.key}"
+                )
             try:
-                return await self._once(op, request, remaining)
+                result = await self._once(op, request, remaining)
             except NavUnavailable as exc:
+                breaker.failed()
                 attempt += 1
                 delay = self._retry.delay(attempt, exc.retry_after, self._rng)
                 out_of_time = deadline is not None and time.monotonic() + delay >= deadline
                 if attempt >= self._retry.attempts or out_of_time:
                     raise
                 await self._sleep(delay)
+            except BaseException:
+                breaker.released()
+                raise
+            else:
+                breaker.succeeded()
+                return result
 
     async def _once(self, op: Operation, request: LookupBase, remaining: float | None) -> Any:
         endpoint = self._endpoints[op.api.key]

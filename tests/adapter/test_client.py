@@ -192,3 +192,23 @@ async def test_token_endpoint_failures_are_typed() -> None:
     with pytest.raises(NavUnavailable) as unavailable:
         await _client(never, tokens=down).call(FRIKORT, _frikort())  # type: ignore[arg-type]
     assert unavailable.value.code is ErrorCode.UPSTREAM_UNAVAILABLE
+
+
+async def test_circuit_opens_after_repeated_failures_and_stops_calls() -> None:
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(503)
+
+    client = _client(handler)
+    for _ in range(2):  # 3 attempts each: the 5th failure opens the circuit
+        with pytest.raises(NavUnavailable):
+            await client.call(FRIKORT, _frikort())  # type: ignore[arg-type]
+    assert calls == 5
+    with pytest.raises(NavUnavailable, match="circuit open"):
+        await client.call(FRIKORT, _frikort())  # type: ignore[arg-type]
+    assert calls == 5
+    assert client.breakers["frikort"].state == "open"
+    assert client.breakers["aap"].state == "closed"

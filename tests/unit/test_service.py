@@ -146,3 +146,56 @@ async def test_an_unexpected_exception_is_an_internal_error_not_a_crash() -> Non
         _msg(_body(unntak_id=1))
     )
     assert orjson.loads(reply.value)["error"]["code"] == "INTERNAL"
+
+
+async def test_a_request_id_seen_again_is_answered_without_calling_nav_again() -> None:
+    from contracts.nav.aap import Periode, VedtakResponse
+
+    nav = FakeNav(result=VedtakResponse(uttrekksperiode=Periode(), vedtaksliste=[]))
+    service = LookupService(nav=nav, policy=POLICY)
+    body = _body("aap.vedtak", ident=FNR, consent_token="dG9r")
+    first, _ = await service.handle(_msg(body))
+    [again] = await service.handle(_msg(body))
+    assert again.value == first.value and again.topic == first.topic
+    assert nav.calls == ["aap.vedtak"]
+
+
+async def test_retryable_failures_are_not_remembered() -> None:
+    from adapter.nav.errors import NavUnavailable
+
+    nav = FakeNav(error=NavUnavailable(ErrorCode.UPSTREAM_UNAVAILABLE, "down"))
+    service = LookupService(nav=nav, policy=POLICY)
+    body = _body(unntak_id=1)
+    await service.handle(_msg(body))
+    await service.handle(_msg(body))
+    assert nav.calls == ["medlemskapsunntak.get"] * 2
+
+
+async def test_caller_quota_answers_rate_limited_without_calling_nav() -> None:
+    import dataclasses
+
+    policy = dataclasses.replace(POLICY, quotas_per_second={"a": 2.0})
+    now = [0.0]
+    nav = FakeNav(error=NavRejected(ErrorCode.NOT_FOUND, "x", http_status=404))
+    service = LookupService(nav=nav, policy=policy, monotonic=lambda: now[0])
+    codes = [orjson.loads((await service.handle(_msg(_body(unntak_id=1))))[0].value)["error"]["code"]
+             for _ in range(3)]
+    assert codes == ["NOT_FOUND", "NOT_FOUND", "RATE_LIMITED"]
+    assert len(nav.calls) == 2
+    now[0] = 1.0
+    reply, _ = await service.handle(_msg(_body(unntak_id=1)))
+    assert orjson.loads(reply.value)["error"]["code"] == "NOT_FOUND"
+
+
+async def test_reply_and_audit_keys_can_be_an_hmac_of_the_ident() -> None:
+    import dataclasses
+    import hashlib
+    import hmac
+
+    policy = dataclasses.replace(POLICY, key_secret=b"k")
+    nav = FakeNav(error=NavRejected(ErrorCode.NOT_FOUND, "x", http_status=404))
+    reply, audit = await LookupService(nav=nav, policy=policy).handle(
+        _msg(_body("aap.vedtak", ident=FNR, consent_token="dG9r"))
+    )
+    expected = hmac.new(b"k", FNR.encode(), hashlib.sha256).hexdigest().encode()
+    assert reply.key == expected and audit.key == expected

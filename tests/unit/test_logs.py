@@ -1,0 +1,47 @@
+import io
+import logging
+
+import pytest
+
+from adapter.logs import RedactingFilter, scrub
+
+FNR = "13097248022"
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        (f"lookup for {FNR} failed", FNR),
+        (f"GET /x?fnr={FNR}", FNR),
+        ("Authorization: Bearer abc.def-ghi", "abc.def-ghi"),
+        ("token eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl", "eyJzdWIiOi"),
+        ("NAV-Samtykke-Token: c2FtdHlra2U=", "c2FtdHlra2U="),
+        ("assertion=eyJ.x.y&grant_type=z", "eyJ.x.y"),
+        ('{"access_token": "opaque-123"}', "opaque-123"),
+    ],
+)
+def test_scrub_removes_idents_and_secrets(text: str, secret: str) -> None:
+    assert secret not in scrub(text)
+
+
+def test_longer_digit_runs_are_not_idents() -> None:
+    assert scrub("offset 123456789012") == "offset 123456789012"
+
+
+def test_filter_covers_arguments_and_tracebacks() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter())
+    logger = logging.getLogger("test.redaction")
+    logger.addHandler(handler)
+    try:
+        logger.warning("ident %s", FNR)
+        try:
+            raise ValueError(f"bad ident {FNR}")
+        except ValueError:
+            logger.exception("failed")
+    finally:
+        logger.removeHandler(handler)
+    output = stream.getvalue()
+    assert FNR not in output
+    assert "130972*****" in output and "ValueError" in output
