@@ -8,8 +8,7 @@ import pytest
 
 from contracts import OPERATIONS_BY_NAME, ErrorCode
 from nav_sandbox import PEOPLE, UNKNOWN_IDENT
-
-from .conftest import Stack
+from tests.stack import Stack
 
 pytestmark = pytest.mark.e2e
 

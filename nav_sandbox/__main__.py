@@ -1,0 +1,3 @@
+from nav_sandbox.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,90 @@
+"""NAV's APIs, one route per row of the operations table, each checked as NAV's gateway checks.
+
+Order of checks: injected faults, then 401 (no or unknown/expired bearer token), 403 (missing
+subscription key where the API needs one, wrong scope, missing consent token), 400 (malformed
+parameters), then 404 or the operation's empty result for an unknown subject, else 200.
+"""
+
+from collections.abc import Awaitable, Callable
+from hmac import compare_digest
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from contracts.operations import CONSENT_HEADER, OPERATIONS, Operation
+from nav_sandbox import answers
+from nav_sandbox.faults import Faults, error_response
+from nav_sandbox.maskinporten import TokenStore
+from nav_sandbox.params import BadParams, read_params, route_path
+from nav_sandbox.recorder import Recorder
+from nav_sandbox.settings import SandboxConfig
+
+SUBSCRIPTION_KEY_HEADER = "Ocp-Apim-Subscription-Key"
+_UNAUTHORIZED = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
+class NavApi:
+    def __init__(self, config: SandboxConfig, tokens: TokenStore, faults: Faults, recorder: Recorder) -> None:
+        self._config = config
+        self._tokens = tokens
+        self._faults = faults
+        self._recorder = recorder
+
+    def routes(self) -> list[Route]:
+        return [
+            Route(
+                self._config.mount_prefix(op.api.key) + route_path(op),
+                self._endpoint(op),
+                methods=[op.method],
+                name=op.name,
+            )
+            for op in OPERATIONS
+        ]
+
+    def _endpoint(self, op: Operation) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            response = await self._answer(op, request)
+            self._recorder.record(op.name, response.status_code, request)
+            return response
+
+        return endpoint
+
+    async def _answer(self, op: Operation, request: Request) -> Response:
+        if (fault := await self._faults.apply((op.api.key, op.name), request)) is not None:
+            return fault
+        if (denied := self._deny(op, request)) is not None:
+            return denied
+        try:
+            lookup = read_params(
+                op,
+                path=request.path_params,
+                query=request.query_params,
+                headers=request.headers,
+                body=await request.body(),
+            )
+        except BadParams as exc:
+            return error_response(400, str(exc))
+        payload = answers.answer(op, lookup)
+        if payload is None:
+            if op.unknown_subject == "not_found":
+                return error_response(404, "not found")
+            payload = answers.empty_answer(op, lookup)
+        return Response(
+            op.result_adapter.dump_json(payload, exclude_none=True), media_type="application/json"
+        )
+
+    def _deny(self, op: Operation, request: Request) -> Response | None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        issued = self._tokens.get(token) if scheme.lower() == "bearer" and token else None
+        if issued is None:
+            return error_response(401, "missing, unknown or expired bearer token", _UNAUTHORIZED)
+        if op.api.key in self._config.subscription_key_apis:
+            key = request.headers.get(SUBSCRIPTION_KEY_HEADER, "").encode()
+            if not compare_digest(key, self._config.subscription_key.encode()):
+                return error_response(403, "missing or invalid subscription key")
+        if op.scope not in issued.scopes:
+            return error_response(403, f"the token lacks scope {op.scope}")
+        if op.needs_consent and not request.headers.get(CONSENT_HEADER):
+            return error_response(403, f"{CONSENT_HEADER} is required")
+        return None

@@ -1,0 +1,151 @@
+"""The whole adapter, running against a real broker and the NAV sandbox over real sockets.
+
+`open_stack` gives fresh topics and a fresh consumer group each time, so tests never see each
+other's messages; the adapter runs in-process or, for crash tests, as processes of its own.
+"""
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from adapter.app import run_lookups
+from adapter.dev import dev_settings, serve_sandbox
+from adapter.devkeys import make_dev_keys
+from adapter.embedded_broker import free_port
+from adapter.kafka.topics import ensure_topics
+from adapter.settings import Settings
+from contracts import headers as h
+from contracts.operations import OPERATIONS, OPERATIONS_BY_NAME
+from nav_sandbox import SandboxConfig
+
+ALL_SCOPES = frozenset(op.scope for op in OPERATIONS)
+LIMITED_SCOPES = frozenset({"nav:helse/v1/medlemskapsunntak"})
+
+
+@dataclass
+class Replies:
+    """Collects every reply, dead letter and audit record, by correlation id or source offset."""
+
+    by_request_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+    dead_letters: list[tuple[bytes, dict[str, bytes]]] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
+class Stack:
+    bootstrap: str
+    sandbox_url: str
+    settings: Settings
+    producer: AIOKafkaProducer
+    replies: Replies
+    http: httpx.AsyncClient
+
+    def topic(self, caller: str) -> str:
+        return self.settings.request_topic_prefix + caller
+
+    async def send_raw(self, caller: str, value: bytes, key: bytes | None = None) -> None:
+        await self.producer.send_and_wait(self.topic(caller), value, key=key)
+
+    async def ask(
+        self, operation: str, caller: str = "team-a", timeout: float = 30.0, **fields: Any
+    ) -> dict[str, Any]:
+        request = {
+            "request_id": str(uuid.uuid4()),
+            "operation": operation,
+            "scope": OPERATIONS_BY_NAME[operation].scope if operation in OPERATIONS_BY_NAME else "x",
+            **fields,
+        }
+        await self.send_raw(caller, orjson.dumps(request), key=request["request_id"].encode())
+        return await self.reply_for(request["request_id"], timeout)
+
+    async def reply_for(self, request_id: str, timeout: float = 30.0) -> dict[str, Any]:
+        async with asyncio.timeout(timeout):
+            while request_id not in self.replies.by_request_id:
+                self.replies.arrived.clear()
+                await self.replies.arrived.wait()
+        return self.replies.by_request_id[request_id]
+
+    async def wait_for(self, predicate: Any, timeout: float = 30.0) -> None:
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                self.replies.arrived.clear()
+                await self.replies.arrived.wait()
+
+
+async def _collect(consumer: AIOKafkaConsumer, settings: Settings, replies: Replies) -> None:
+    async for record in consumer:
+        headers = dict(record.headers)
+        if record.topic == settings.dead_letter_topic:
+            replies.dead_letters.append((record.value, headers))
+        elif record.topic == settings.audit_topic:
+            replies.audit.append(orjson.loads(record.value))
+        else:
+            correlation = headers.get(h.CORRELATION_ID, b"").decode()
+            replies.by_request_id[correlation] = orjson.loads(record.value)
+        replies.arrived.set()
+
+
+@contextlib.asynccontextmanager
+async def open_stack(
+    kafka_bootstrap: str, work_dir: Path, *, in_process_adapter: bool = True, **overrides: Any
+) -> AsyncIterator[Stack]:
+    keys = make_dev_keys(work_dir)
+    port = free_port()
+    config = SandboxConfig(
+        client_id="nav-adapter-dev",
+        jwks_path=keys.jwks_path,
+        issuer=f"http://127.0.0.1:{port}/",
+        subscription_key="sandbox-subscription-key",
+    )
+    run = uuid.uuid4().hex[:8]  # fresh topics per stack, so a shared Kafka needs no cleanup
+    async with serve_sandbox(config, "127.0.0.1", port) as sandbox_url:
+        base = dev_settings(kafka_bootstrap, sandbox_url, keys.key_id, keys.private_key_path)
+        settings = base.model_copy(
+            update={
+                "callers": {"team-a": ALL_SCOPES, "team-limited": LIMITED_SCOPES},
+                "request_topic_prefix": f"test-{run}.requests.",
+                "reply_topic": f"test-{run}.replies",
+                "dead_letter_topic": f"test-{run}.dlq",
+                "audit_topic": f"test-{run}.audit",
+                "consumer_group": f"test-{run}",
+                "nav_timeout_seconds": 2.0,
+                **overrides,
+            }
+        )
+        outputs = [settings.reply_topic, settings.dead_letter_topic, settings.audit_topic]
+        await ensure_topics(kafka_bootstrap, [*settings.request_topics(), *outputs])
+        replies = Replies()
+        consumer = AIOKafkaConsumer(
+            *outputs,
+            bootstrap_servers=kafka_bootstrap,
+            auto_offset_reset="earliest",
+            group_id=f"test-{run}-collector",
+        )
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+        await consumer.start()
+        await producer.start()
+        stop = asyncio.Event()
+        collector = asyncio.create_task(_collect(consumer, settings, replies))
+        adapter = asyncio.create_task(run_lookups(settings, stop)) if in_process_adapter else None
+        async with httpx.AsyncClient(base_url=sandbox_url) as http:
+            try:
+                yield Stack(kafka_bootstrap, sandbox_url, settings, producer, replies, http)
+            finally:
+                stop.set()
+                if adapter is not None:
+                    await asyncio.wait_for(adapter, 60)
+                collector.cancel()
+                await asyncio.gather(collector, return_exceptions=True)
+                await producer.stop()
+                await consumer.stop()
+
+
