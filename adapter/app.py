@@ -100,6 +100,8 @@ def declare_lookups(broker: KafkaBroker, settings: Settings, consumer: LookupCon
         group_id=settings.consumer_group,
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=max(100, settings.kafka_session_timeout_ms // 5),
         listener=consumer.listener,
         title="lookup-requests",
         description="Lookup requests, one topic per caller; replies go to reply_to or the reply topic.",

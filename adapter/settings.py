@@ -27,6 +27,9 @@ class Settings(BaseSettings):
         description="Kafka bootstrap servers (host:port, comma-separated).",
     )
     consumer_group: str = Field("nav-lookup-adapter", description="Consumer group of all instances.")
+    kafka_session_timeout_ms: int = Field(
+        10_000, ge=1000, description="How soon the group notices a dead instance and hands its partitions on."
+    )
     callers: dict[str, frozenset[str]] = Field(
         default_factory=dict,
         description='Caller name -> NAV scopes it may use, as JSON: {"team-a": ["nav:..."]}. '

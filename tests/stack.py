@@ -7,6 +7,7 @@ other's messages; the adapter runs in-process or, for crash tests, as processes 
 import asyncio
 import contextlib
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ class Replies:
     """Collects every reply, dead letter and audit record, by correlation id or source offset."""
 
     by_request_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reply_count: Counter[str] = field(default_factory=Counter)
     dead_letters: list[tuple[bytes, dict[str, bytes]]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
@@ -91,6 +93,7 @@ async def _collect(consumer: AIOKafkaConsumer, settings: Settings, replies: Repl
         else:
             correlation = headers.get(h.CORRELATION_ID, b"").decode()
             replies.by_request_id[correlation] = orjson.loads(record.value)
+            replies.reply_count[correlation] += 1
         replies.arrived.set()
 
 
@@ -147,5 +150,3 @@ async def open_stack(
                 await asyncio.gather(collector, return_exceptions=True)
                 await producer.stop()
                 await consumer.stop()
-
-

@@ -178,8 +178,10 @@ async def test_caller_quota_answers_rate_limited_without_calling_nav() -> None:
     now = [0.0]
     nav = FakeNav(error=NavRejected(ErrorCode.NOT_FOUND, "x", http_status=404))
     service = LookupService(nav=nav, policy=policy, monotonic=lambda: now[0])
-    codes = [orjson.loads((await service.handle(_msg(_body(unntak_id=1))))[0].value)["error"]["code"]
-             for _ in range(3)]
+    codes = [
+        orjson.loads((await service.handle(_msg(_body(unntak_id=1))))[0].value)["error"]["code"]
+        for _ in range(3)
+    ]
     assert codes == ["NOT_FOUND", "NOT_FOUND", "RATE_LIMITED"]
     assert len(nav.calls) == 2
     now[0] = 1.0

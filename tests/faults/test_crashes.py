@@ -1,0 +1,68 @@
+"""SIGKILL the adapter again and again under a steady load: no request may go unanswered."""
+
+import asyncio
+import random
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+import pytest
+
+from nav_sandbox import PEOPLE
+from tests.processes import AdapterProcess
+from tests.stack import Stack, open_stack
+
+pytestmark = pytest.mark.e2e
+
+KILLS = 20
+REQUESTS = 3000
+
+
+async def _steady_load(stack: Stack, sent: list[str], count: int, per_second: float) -> None:
+    for i in range(count):
+        request_id = str(uuid.uuid4())
+        person = PEOPLE[i % len(PEOPLE)]
+        body = {
+            "request_id": request_id,
+            "operation": "frikort.brev",
+            "scope": "nav:helserefusjon/v1/frikort",
+            "ident": person.ident,
+        }
+        await stack.send_raw("team-a", orjson.dumps(body), key=person.ident.encode())
+        sent.append(request_id)
+        await asyncio.sleep(1 / per_second)
+
+
+async def test_sigkill_under_load_loses_no_request(kafka_bootstrap: str, tmp_path: Path) -> None:
+    async with open_stack(
+        kafka_bootstrap, tmp_path, in_process_adapter=False, kafka_session_timeout_ms=2000
+    ) as stack:
+        adapter = AdapterProcess(stack.settings, tmp_path / "adapter.log")
+        adapter.start()
+        sent: list[str] = []
+        load = asyncio.create_task(_steady_load(stack, sent, REQUESTS, per_second=100))
+        rng = random.Random(20261123)
+        started = time.monotonic()
+        try:
+            for _ in range(KILLS):
+                # Kill only once this incarnation is answering, at a random point in its work.
+                answered_before = len(stack.replies.by_request_id)
+                await stack.wait_for(lambda n=answered_before: len(stack.replies.by_request_id) > n, 60)
+                await asyncio.sleep(rng.uniform(0.0, 0.6))
+                adapter.kill()
+                adapter.start()
+            await load
+            await stack.wait_for(lambda: all(r in stack.replies.by_request_id for r in sent), timeout=180)
+        finally:
+            adapter.kill()
+        answered = sum(1 for r in sent if r in stack.replies.by_request_id)
+        duplicates = sum(count - 1 for count in stack.replies.reply_count.values() if count > 1)
+        print(
+            f"\ncrash test: {KILLS} SIGKILLs in {time.monotonic() - started:.0f}s; requests sent {len(sent)}, "
+            f"answered {answered}, lost {len(sent) - answered}, duplicate replies {duplicates}"
+        )
+        assert answered == len(sent) == REQUESTS
+        # Redeliveries prove the kills landed mid-work, between a reply and its commit.
+        assert duplicates > 0
+        assert all(stack.replies.by_request_id[r]["status"] == "ok" for r in sent)
