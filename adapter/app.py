@@ -18,7 +18,7 @@ from faststream.middlewares import AckPolicy
 
 from adapter.kafka.producer import Producer
 from adapter.lookup.consumer import LookupConsumer
-from adapter.lookup.service import LookupPolicy, LookupService
+from adapter.lookup.service import LookupPolicy, LookupService, seconds_until_due
 from adapter.nav.client import ApiEndpoint, NavClient, RetryPolicy
 from adapter.nav.tokens import MaskinportenClient, MaskinportenConfig, TokenCache
 from adapter.settings import Settings
@@ -55,6 +55,7 @@ def make_policy(settings: Settings) -> LookupPolicy:
         key_secret=settings.key_secret(),
         dedupe_window_seconds=settings.dedupe_window_seconds,
         quotas_per_second=settings.caller_quotas,
+        retry_topics=settings.retry_topics(),
     )
 
 
@@ -93,18 +94,26 @@ async def nav_client(settings: Settings) -> AsyncIterator[tuple[NavClient, Token
         )
 
 
-def declare_lookups(broker: KafkaBroker, settings: Settings, consumer: LookupConsumer) -> None:
-    """The lookup subscriber: every caller's request topic, no automatic commits."""
+def declare_lookups(
+    broker: KafkaBroker,
+    settings: Settings,
+    consumer: LookupConsumer,
+    topics: list[str],
+    title: str,
+    group_id: str,
+) -> None:
+    """A lookup subscriber on `topics`, with no automatic commits: `consumer` commits in order."""
     subscriber = broker.subscriber(
-        *settings.request_topics(),
-        group_id=settings.consumer_group,
+        *topics,
+        group_id=group_id,
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
         session_timeout_ms=settings.kafka_session_timeout_ms,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         heartbeat_interval_ms=max(100, settings.kafka_session_timeout_ms // 5),
         listener=consumer.listener,
-        title="lookup-requests",
-        description="Lookup requests, one topic per caller; replies go to reply_to or the reply topic.",
+        title=title,
+        description="Lookup requests; replies go to reply_to or the reply topic.",
     )
 
     @subscriber
@@ -125,24 +134,45 @@ async def run_lookups(settings: Settings, stop: asyncio.Event) -> None:
         await kafka_producer.start()
         try:
             service = LookupService(nav=nav, policy=make_policy(settings))
+            producer = Producer(kafka_producer)
             consumer = LookupConsumer(
-                service=service,
-                producer=Producer(kafka_producer),
-                max_in_flight=settings.max_in_flight,
+                service=service, producer=producer, max_in_flight=settings.max_in_flight
             )
+            consumers = [consumer]
             broker = KafkaBroker(settings.kafka_bootstrap_servers, logger=None)
-            declare_lookups(broker, settings, consumer)
+            declare_lookups(
+                broker,
+                settings,
+                consumer,
+                list(settings.request_topics()),
+                "lookup-requests",
+                settings.consumer_group,
+            )
+            if settings.retry_delays_seconds:
+                retries = LookupConsumer(
+                    service=service,
+                    producer=producer,
+                    max_in_flight=settings.max_in_flight,
+                    hold=seconds_until_due,
+                )
+                consumers.append(retries)
+                topics = [topic for topic, _ in settings.retry_topics()]
+                # A group of its own: two subscriptions in one group would rebalance each other.
+                declare_lookups(
+                    broker, settings, retries, topics, "lookup-retries", f"{settings.consumer_group}.retries"
+                )
             await broker.start()
-            committer = asyncio.create_task(consumer.run_committer())
+            committers = [asyncio.create_task(c.run_committer()) for c in consumers]
             refresher = asyncio.create_task(tokens.run_refresher(stop))
             log.info("lookups running: %d request topics", len(settings.callers))
             try:
                 await stop.wait()
             finally:
-                committer.cancel()
-                await consumer.close()
+                for task in committers:
+                    task.cancel()
+                await asyncio.gather(*(c.close() for c in consumers))
                 await broker.stop()
                 refresher.cancel()
-                await asyncio.gather(committer, refresher, return_exceptions=True)
+                await asyncio.gather(*committers, refresher, return_exceptions=True)
         finally:
             await kafka_producer.stop()

@@ -82,12 +82,7 @@ async def run_dev(
             settings = dev_settings(bootstrap, sandbox_url, keys.key_id, keys.private_key_path)
             await ensure_topics(
                 bootstrap,
-                [
-                    *settings.request_topics(),
-                    settings.reply_topic,
-                    settings.dead_letter_topic,
-                    settings.audit_topic,
-                ],
+                [*settings.request_topics(), *settings.output_topics()],
             )
             lookups = asyncio.create_task(run_lookups(settings, stop))
             print(f"Kafka        {bootstrap}" + ("  (embedded Tansu broker)" if broker else ""))

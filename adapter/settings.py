@@ -27,6 +27,9 @@ class Settings(BaseSettings):
         description="Kafka bootstrap servers (host:port, comma-separated).",
     )
     consumer_group: str = Field("nav-lookup-adapter", description="Consumer group of all instances.")
+    kafka_fetch_max_wait_ms: int = Field(
+        100, ge=1, description="Longest a fetch waits for data: bounds the latency a quiet partition adds."
+    )
     kafka_session_timeout_ms: int = Field(
         10_000, ge=1000, description="How soon the group notices a dead instance and hands its partitions on."
     )
@@ -39,6 +42,11 @@ class Settings(BaseSettings):
     reply_topic: str = "nav.lookup.v1.replies"
     dead_letter_topic: str = "nav.lookup.v1.dlq"
     audit_topic: str = "nav.lookup.v1.audit"
+    retry_topic_prefix: str = "nav.lookup.v1.retry."
+    retry_delays_seconds: list[float] = Field(
+        default_factory=lambda: [5.0, 30.0],
+        description="Delays of the retry topics a request moves through while NAV is unavailable.",
+    )
     max_in_flight: int = Field(256, ge=1, le=10_000, description="Lookups in flight per instance.")
     allow_synthetic_idents: bool = Field(False, description="Accept test idents (month +40/+80).")
     dedupe_window_seconds: float = Field(
@@ -118,6 +126,20 @@ class Settings(BaseSettings):
                 "ADAPTER_MASKINPORTEN_PRIVATE_KEY or ADAPTER_MASKINPORTEN_PRIVATE_KEY_FILE is required"
             )
         return self.maskinporten_private_key
+
+    def retry_topics(self) -> tuple[tuple[str, float], ...]:
+        return tuple(
+            (f"{self.retry_topic_prefix}{i}", delay) for i, delay in enumerate(self.retry_delays_seconds, 1)
+        )
+
+    def output_topics(self) -> list[str]:
+        """Every topic the lookups write to, for deployments that let the adapter create them."""
+        return [
+            self.reply_topic,
+            self.dead_letter_topic,
+            self.audit_topic,
+            *(t for t, _ in self.retry_topics()),
+        ]
 
     def request_topics(self) -> dict[str, str]:
         """Request topic -> caller name."""

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from adapter.app import run_lookups
 from adapter.dev import dev_settings, serve_sandbox
@@ -120,21 +120,26 @@ async def open_stack(
                 "dead_letter_topic": f"test-{run}.dlq",
                 "audit_topic": f"test-{run}.audit",
                 "consumer_group": f"test-{run}",
+                "retry_topic_prefix": f"test-{run}.retry.",
+                "retry_delays_seconds": [1.0, 2.0],
+                "nav_breaker_cooldown_seconds": 0.5,
                 "nav_timeout_seconds": 2.0,
                 **overrides,
             }
         )
         outputs = [settings.reply_topic, settings.dead_letter_topic, settings.audit_topic]
-        await ensure_topics(kafka_bootstrap, [*settings.request_topics(), *outputs])
+        await ensure_topics(kafka_bootstrap, [*settings.request_topics(), *settings.output_topics()])
         replies = Replies()
+        # No consumer group: assigning partitions directly skips the group join.
         consumer = AIOKafkaConsumer(
-            *outputs,
-            bootstrap_servers=kafka_bootstrap,
-            auto_offset_reset="earliest",
-            group_id=f"test-{run}-collector",
+            bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest", fetch_max_wait_ms=50
         )
         producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
         await consumer.start()
+        await consumer.topics()
+        consumer.assign(
+            [TopicPartition(t, p) for t in outputs for p in consumer.partitions_for_topic(t) or ()]
+        )
         await producer.start()
         stop = asyncio.Event()
         collector = asyncio.create_task(_collect(consumer, settings, replies))

@@ -11,6 +11,7 @@ Here the subscriber runs with `AckPolicy.MANUAL` and hands each record to `Looku
 
 import asyncio
 import logging
+from collections.abc import Callable
 from contextlib import suppress
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
@@ -33,12 +34,15 @@ class LookupConsumer:
         max_in_flight: int = 256,
         commit_interval: float = 0.2,
         drain_timeout: float = 30.0,
+        hold: Callable[[Incoming], float] | None = None,
     ) -> None:
         self._service = service
         self._producer = producer
         self._max_in_flight = max_in_flight
         self._commit_interval = commit_interval
         self._drain_timeout = drain_timeout
+        # Delayed retries wait here until due; their topics are FIFO by due time.
+        self._hold = hold
         self._tracker = OffsetTracker()
         self._sequencer = KeyedSequencer()
         self._slots = asyncio.Semaphore(max_in_flight)
@@ -90,6 +94,8 @@ class LookupConsumer:
 
     async def _process(self, tp: TopicPartition, incoming: Incoming) -> None:
         try:
+            if self._hold is not None and (delay := self._hold(incoming)) > 0:
+                await asyncio.sleep(delay)
             outgoing = await self._service.handle(incoming)
             await self._producer.send_all(outgoing)
             self._tracker.finish(tp, incoming.offset)

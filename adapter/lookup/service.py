@@ -57,6 +57,8 @@ class LookupPolicy:
     dedupe_window_seconds: float = 300.0
     quotas_per_second: Mapping[str, float] = field(default_factory=dict)
     """Caller name -> lookups a second; callers not named are not limited."""
+    retry_topics: tuple[tuple[str, float], ...] = ()
+    """(topic, delay in seconds) for each delayed retry after NAV stayed unavailable."""
 
 
 class Refused(Exception):
@@ -66,6 +68,15 @@ class Refused(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+def seconds_until_due(msg: Incoming, clock: Callable[[], float] = time.time) -> float:
+    """How long a delayed retry must still wait; 0 for anything else."""
+    raw = dict(msg.headers).get(h.RETRY_NOT_BEFORE)
+    try:
+        return max(0.0, float(raw) - clock()) if raw is not None else 0.0
+    except ValueError:
+        return 0.0
 
 
 class _DeadLetter(Exception):
@@ -106,6 +117,7 @@ class LookupService:
     async def handle(self, msg: Incoming) -> list[Outgoing]:
         try:
             request_id, reply_topic, body = self._preconditions(msg)
+            caller_topic, attempt = self._origin(msg)
         except _DeadLetter as dead:
             log.warning(
                 "dead letter: %s (topic=%s partition=%d offset=%d)",
@@ -131,10 +143,19 @@ class LookupService:
             ]
         try:
             request = LOOKUP_REQUEST.validate_python(body, context=self._context)
-            result = await self._lookup(msg.topic, request)
+            result = await self._lookup(caller_topic, request)
             reply = self._ok(request, result)
             outcome = "ok"
         except NavError as exc:
+            later = self._retry_later(msg, caller_topic, attempt, request) if exc.retryable else None
+            if later is not None:
+                log.info("lookup %s moved to %s after: %s", request_id, later.topic, exc.message)
+                return [
+                    later,
+                    self._audit(
+                        caller_topic, request_id, operation, request, "RETRY_SCHEDULED", later.key or b""
+                    ),
+                ]
             reply = self._error(request_id, operation, exc.code, exc.message, exc.http_status)
             outcome = exc.code.value
         except Refused as exc:
@@ -164,7 +185,7 @@ class LookupService:
         )
         return [
             Outgoing(reply_topic, key, reply, headers),
-            self._audit(msg.topic, request_id, operation, request, outcome, key),
+            self._audit(caller_topic, request_id, operation, request, outcome, key),
         ]
 
     def _reply_key(self, msg: Incoming, request_id: UUID, body: dict[str, Any]) -> bytes:
@@ -200,6 +221,37 @@ class LookupService:
         if not isinstance(reply_to, str) or not _TOPIC_NAME.fullmatch(reply_to):
             raise _DeadLetter("reply_to is not a usable topic name")
         return request_id, reply_to, body
+
+    def _origin(self, msg: Incoming) -> tuple[str, int]:
+        """The caller's request topic and the number of delayed retries so far."""
+        if msg.topic not in {topic for topic, _ in self._policy.retry_topics}:
+            return msg.topic, 0
+        headers = dict(msg.headers)
+        source = headers.get(h.RETRY_SOURCE_TOPIC, b"").decode(errors="replace")
+        if source not in self._policy.scopes_by_request_topic:
+            raise _DeadLetter("retry record without a known source topic")
+        try:
+            return source, int(headers.get(h.RETRY_ATTEMPT, b""))
+        except ValueError:
+            raise _DeadLetter("retry record without a valid attempt count") from None
+
+    def _retry_later(
+        self, msg: Incoming, caller_topic: str, attempt: int, request: LookupBase | None
+    ) -> Outgoing | None:
+        if request is None or attempt >= len(self._policy.retry_topics):
+            return None
+        topic, delay = self._policy.retry_topics[attempt]
+        not_before = self._clock() + delay
+        if request.deadline is not None and request.deadline.timestamp() <= not_before:
+            return None  # no time left for another try: answer with the error now
+        ours = {h.RETRY_ATTEMPT, h.RETRY_SOURCE_TOPIC, h.RETRY_NOT_BEFORE}
+        headers = [
+            *((k, v) for k, v in msg.headers if k not in ours),
+            (h.RETRY_ATTEMPT, str(attempt + 1).encode()),
+            (h.RETRY_SOURCE_TOPIC, caller_topic.encode()),
+            (h.RETRY_NOT_BEFORE, f"{not_before:.3f}".encode()),
+        ]
+        return Outgoing(topic, msg.key, msg.value or b"", headers)
 
     async def _lookup(self, request_topic: str, request: LookupBase) -> Any:
         op = operation_of(request)

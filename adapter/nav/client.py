@@ -110,7 +110,11 @@ class NavClient:
             try:
                 result = await self._once(op, request, remaining)
             except NavUnavailable as exc:
-                breaker.failed()
+                # A 429 is NAV pacing us, not NAV failing: Retry-After handles it, not the circuit.
+                if exc.code is ErrorCode.RATE_LIMITED:
+                    breaker.released()
+                else:
+                    breaker.failed()
                 attempt += 1
                 delay = self._retry.delay(attempt, exc.retry_after, self._rng)
                 out_of_time = deadline is not None and time.monotonic() + delay >= deadline

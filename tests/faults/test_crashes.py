@@ -59,7 +59,8 @@ async def test_sigkill_under_load_loses_no_request(kafka_bootstrap: str, tmp_pat
         answered = sum(1 for r in sent if r in stack.replies.by_request_id)
         duplicates = sum(count - 1 for count in stack.replies.reply_count.values() if count > 1)
         print(
-            f"\ncrash test: {KILLS} SIGKILLs in {time.monotonic() - started:.0f}s; requests sent {len(sent)}, "
+            f"\ncrash test: {KILLS} SIGKILLs in {time.monotonic() - started:.0f}s; "
+            f"requests sent {len(sent)}, "
             f"answered {answered}, lost {len(sent) - answered}, duplicate replies {duplicates}"
         )
         assert answered == len(sent) == REQUESTS

@@ -1,0 +1,119 @@
+"""Where a bridge resumes: its checkpoint, corrected by what its topic already holds.
+
+The checkpoint is written after a page's records are acknowledged, so at most the page in
+flight at a crash is on the topic beyond it; those records may be any subset of the page, since
+a page's records go to several partitions at once. So the bridge reads, in every partition,
+the records after the newest one at or below the checkpoint, and re-reads NAV from the number
+after the checkpoint, publishing only what is not there yet: nothing is skipped or repeated.
+
+Should the topic's tail not reach back to the checkpoint (a lost checkpoint topic), the bridge
+falls back to resuming after the highest number on the topic, trusting that the numbers below
+it are there.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from contracts import headers as h
+from contracts.bridged import Checkpoint
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Published:
+    sequences: frozenset[int]
+    """Numbers of this feed found after the checkpoint."""
+    covered: bool
+    """Every partition was read back to the checkpoint (or to its beginning)."""
+
+
+@dataclass(frozen=True)
+class Resume:
+    next_sequence: int
+    already_published: frozenset[int] = frozenset()
+
+
+def plan_resume(checkpoint: Checkpoint | None, published: Published, *, first_sequence: int = 1) -> Resume:
+    done = checkpoint.sequence if checkpoint is not None else first_sequence - 1
+    if checkpoint is not None and checkpoint.reset:
+        return Resume(done + 1)
+    beyond = frozenset(s for s in published.sequences if s > done)
+    if not beyond:
+        return Resume(done + 1)
+    if published.covered:
+        return Resume(done + 1, beyond)
+    return Resume(max(beyond) + 1)
+
+
+def _sequence(headers: list[tuple[str, bytes]], feed_id: str) -> int | None:
+    values = dict(headers)
+    if values.get(h.NAV_FEED) != feed_id.encode():
+        return None
+    try:
+        return int(values.get(h.NAV_SEQUENCE, b""))
+    except ValueError:
+        return None
+
+
+async def published_after(
+    bootstrap_servers: str,
+    topic: str,
+    feed_id: str,
+    done: int,
+    *,
+    window: int,
+    max_window: int = 100_000,
+) -> Published:
+    """The feed's numbers above `done` in the tail of every partition of `topic`."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    try:
+        await consumer.topics()  # fetches the cluster's metadata, so the partitions are known
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if not partitions:
+            return Published(frozenset(), covered=True)
+        consumer.assign(partitions)
+        begins = await consumer.beginning_offsets(partitions)
+        ends = await consumer.end_offsets(partitions)
+        found: set[int] = set()
+        covered = True
+        for tp in partitions:
+            size = window
+            while True:
+                start = max(begins[tp], ends[tp] - size)
+                sequences = await _read(consumer, tp, start, ends[tp], feed_id)
+                boundary = max((i for i, s in enumerate(sequences) if s <= done), default=None)
+                if boundary is not None or start == begins[tp]:
+                    found.update(sequences[0 if boundary is None else boundary + 1 :])
+                    break
+                if size >= max_window:
+                    log.warning(
+                        "topic %s partition %d: tail does not reach the checkpoint", topic, tp.partition
+                    )
+                    found.update(sequences)
+                    covered = False
+                    break
+                size = min(max_window, size * 4)
+        return Published(frozenset(found), covered)
+    finally:
+        await consumer.stop()
+
+
+async def _read(
+    consumer: AIOKafkaConsumer, tp: TopicPartition, start: int, end: int, feed_id: str
+) -> list[int]:
+    """The feed's numbers in offsets [start, end) of one partition, in offset order."""
+    consumer.seek(tp, start)
+    out: list[int] = []
+    while start < end and await consumer.position(tp) < end:
+        batch = await consumer.getmany(tp, timeout_ms=1000)
+        for record in batch.get(tp, []):
+            if record.offset >= end:
+                break
+            sequence = _sequence(list(record.headers), feed_id)
+            if sequence is not None:
+                out.append(sequence)
+    return out

@@ -1,0 +1,182 @@
+"""One feed's loop, run while this process holds the feed's lease:
+
+    resume -> fetch a page -> check continuity -> publish, await acks -> checkpoint -> pace -> fetch ...
+
+No Kafka transactions: a crash after publishing and before checkpointing leaves records beyond
+the checkpoint, which the next resume finds on the topic and does not publish again
+(`adapter.bridge.resume`). A failed publish or checkpoint is handled the same way: the bridge
+resumes from what the topic holds rather than retrying blindly.
+"""
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from adapter.bridge import metrics
+from adapter.bridge.checkpoints import CheckpointStore
+from adapter.bridge.continuity import Checked, Discontinuity, Gap, check_page
+from adapter.bridge.feed import ConfiguredFeed, ContinuityPolicy
+from adapter.bridge.pacing import Pacer, Pacing
+from adapter.bridge.publisher import Publisher, to_records
+from adapter.bridge.resume import Resume, plan_resume, published_after
+from adapter.bridge.source import Page
+from adapter.nav.errors import NavError
+from contracts.bridged import Checkpoint
+
+log = logging.getLogger(__name__)
+
+
+class PageSource(Protocol):
+    async def fetch(self, start: int) -> Page: ...
+
+
+class FeedBridge:
+    def __init__(
+        self,
+        *,
+        feed: ConfiguredFeed,
+        source: PageSource,
+        publisher: Publisher,
+        checkpoints: CheckpointStore,
+        bootstrap_servers: str,
+        policy: ContinuityPolicy,
+        pacing: Pacing,
+        key_secret: bytes | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: Callable[[], float] = random.random,
+        halt_poll_seconds: float = 1.0,
+    ) -> None:
+        self._feed = feed
+        self._source = source
+        self._publisher = publisher
+        self._checkpoints = checkpoints
+        self._bootstrap = bootstrap_servers
+        self._policy = policy
+        self._pacer = Pacer(pacing, rng=rng)
+        self._secret = key_secret
+        self._sleep = sleep
+        self._halt_poll = halt_poll_seconds
+        self._last_reported: Discontinuity | None = None
+
+    async def run(self) -> None:
+        """Publish the feed until cancelled (the lease was lost or the process is stopping)."""
+        while True:
+            try:
+                await self._publish_from(await self._resume())
+            except Exception as exc:
+                # Kafka refused a page or a checkpoint, or something unforeseen: what is on the
+                # topic is uncertain now, so start over from the topic after a pause.
+                metrics.PUBLISH_FAILURES.labels(self._feed.id).inc()
+                log.warning(
+                    "feed %s: %s; resuming from the topic", self._feed.id, type(exc).__name__, exc_info=exc
+                )
+                await self._sleep(self._pacer.after_failure())
+
+    async def _resume(self) -> Resume:
+        feed = self._feed
+        await self._checkpoints.catch_up()
+        self._checkpoints.pop_reset(feed.id)  # settled by the latest checkpoint, read just now
+        checkpoint = self._checkpoints.latest(feed.id)
+        if checkpoint is not None and checkpoint.reset:
+            resume = Resume(checkpoint.sequence + 1)
+        else:
+            done = checkpoint.sequence if checkpoint else feed.feed.first_sequence - 1
+            # Beyond the checkpoint lies at most one page and its gap records.
+            published = await published_after(
+                self._bootstrap, feed.topic, feed.id, done, window=2 * feed.page_size + 2
+            )
+            resume = plan_resume(checkpoint, published, first_sequence=feed.feed.first_sequence)
+        log.info(
+            "feed %s: resuming at %d (checkpoint %s, %d beyond it already on the topic)",
+            feed.id,
+            resume.next_sequence,
+            "none" if checkpoint is None else checkpoint.sequence,
+            len(resume.already_published),
+        )
+        return resume
+
+    async def _publish_from(self, resume: Resume) -> None:
+        expected, skip = resume.next_sequence, resume.already_published
+        while True:
+            await self._checkpoints.poll()
+            if (reset := self._checkpoints.pop_reset(self._feed.id)) is not None:
+                log.warning("feed %s: checkpoint reset to %d by an operator", self._feed.id, reset.sequence)
+                expected, skip = reset.sequence + 1, frozenset()
+            page = await self._fetch(expected)
+            checked = check_page(
+                page,
+                expected=expected,
+                policy=self._policy,
+                gaps_expected=self._feed.gaps_expected,
+                already_published=skip,
+            )
+            self._report(checked)
+            await self._publish(checked, expected)
+            expected = checked.next_sequence
+            skip = frozenset(s for s in skip if s >= expected)
+            if checked.halted:
+                reset = await self._wait_for_reset(expected)
+                expected, skip = reset.sequence + 1, frozenset()
+                continue
+            await self._sleep(self._pacer.after_page(full=page.full, items=len(page.items)))
+
+    async def _fetch(self, start: int) -> Page:
+        while True:
+            try:
+                page = await self._source.fetch(start)
+            except NavError as exc:
+                metrics.FETCH_FAILURES.labels(self._feed.id).inc()
+                delay = self._pacer.after_failure(getattr(exc, "retry_after", None))
+                level = logging.WARNING if exc.retryable else logging.ERROR
+                log.log(level, "feed %s: %s; next attempt in %.1fs", self._feed.id, exc.message, delay)
+                await self._sleep(delay)
+                continue
+            if page.highest is not None:
+                metrics.NAV_HIGHEST.labels(self._feed.id).set(page.highest)
+            return page
+
+    async def _publish(self, checked: Checked, expected: int) -> None:
+        records = to_records(self._feed, checked.entries, self._secret)
+        if records:
+            await self._publisher.publish(records)
+            gaps = sum(1 for entry in checked.entries if isinstance(entry, Gap))
+            metrics.PUBLISHED.labels(self._feed.id, "event").inc(len(records) - gaps)
+            metrics.PUBLISHED.labels(self._feed.id, "gap").inc(gaps)
+        if checked.next_sequence > expected:
+            done = checked.next_sequence - 1
+            await self._checkpoints.write(Checkpoint(feed=self._feed.id, sequence=done))
+            metrics.POSITION.labels(self._feed.id).set(done)
+
+    def _report(self, checked: Checked) -> None:
+        for found in checked.discontinuities:
+            # NAV staying behind the bridge is seen on every poll; report it once.
+            if found == self._last_reported:
+                continue
+            self._last_reported = found
+            metrics.DISCONTINUITIES.labels(self._feed.id, found.kind).inc()
+            log.error(
+                "feed %s: %s in NAV's sequence numbers: expected %d, got %d (policy %s)",
+                self._feed.id,
+                found.kind.replace("_", " "),
+                found.expected,
+                found.received,
+                self._policy,
+            )
+
+    async def _wait_for_reset(self, expected: int) -> Checkpoint:
+        metrics.HALTED.labels(self._feed.id).set(1)
+        log.error(
+            "feed %s: halted before %d; `nav-adapter reset-checkpoint %s SEQ` sets where to go on",
+            self._feed.id,
+            expected,
+            self._feed.id,
+        )
+        while True:
+            await self._sleep(self._halt_poll)
+            await self._checkpoints.poll()
+            if (reset := self._checkpoints.pop_reset(self._feed.id)) is not None:
+                metrics.HALTED.labels(self._feed.id).set(0)
+                log.warning("feed %s: checkpoint reset to %d; going on", self._feed.id, reset.sequence)
+                return reset

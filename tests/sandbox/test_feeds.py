@@ -1,0 +1,128 @@
+"""The sandbox's feeds: routes from the FEEDS table, NAV's paging and traps, and the control plane."""
+
+import random
+from typing import Any
+
+import httpx
+import pytest
+
+from contracts.feeds import FEEDS, FEEDS_BY_NAME, Feed
+from nav_sandbox import SandboxConfig, create_app
+from nav_sandbox.faults import Faults
+from nav_sandbox.feeds import SandboxFeeds, make_item
+from nav_sandbox.maskinporten import TokenStore
+from nav_sandbox.recorder import Recorder
+from tests.sandbox.conftest import SUBSCRIPTION_KEY, Sandbox
+
+TRYGD = FEEDS_BY_NAME["trygdehendelser"]
+VEDTAK = FEEDS_BY_NAME["samordning.vedtak"]
+YTELSER = FEEDS_BY_NAME["samordning.ytelser"]
+
+
+async def _get(sandbox: Sandbox, feed: Feed, **params: Any) -> httpx.Response:
+    token = await sandbox.token(feed.scope)
+    headers = {"Authorization": f"Bearer {token}", "Ocp-Apim-Subscription-Key": SUBSCRIPTION_KEY}
+    return await sandbox.client.get(f"/{feed.api.key}{feed.path}", params=params, headers=headers)
+
+
+def _query(feed: Feed, start: int, size: int) -> dict[str, Any]:
+    query: dict[str, Any] = {feed.params.start: start, feed.params.page_size: size}
+    if feed.params.tpnr:
+        query[feed.params.tpnr] = "3010"
+    return query
+
+
+def test_every_feed_has_a_route() -> None:
+    app = create_app(SandboxConfig())
+    for feed in FEEDS:
+        assert app.url_path_for(feed.name) == f"/{feed.api.key}{feed.path}"
+
+
+@pytest.mark.parametrize("feed", FEEDS, ids=lambda f: f.name)
+def test_synthetic_items_match_the_contract(feed: Feed) -> None:
+    for sequence in range(1, 30):
+        item = feed.item_model.model_validate(make_item(feed, sequence, "3010"))
+        assert feed.ident_of(item) is not None
+        assert feed.sequence_of(item) in (None, sequence)
+
+
+@pytest.mark.parametrize("feed", FEEDS, ids=lambda f: f.name)
+async def test_a_page_from_a_number(sandbox: Sandbox, feed: Feed) -> None:
+    response = await _get(sandbox, feed, **_query(feed, 5, 10))
+    assert response.status_code == 200, response.text
+    page = feed.page_model.model_validate(response.json())
+    items = getattr(page, feed.items_field)
+    assert len(items) == 10
+    if feed.sequence_field:
+        assert [feed.sequence_of(i) for i in items] == list(range(5, 15))
+
+
+async def test_samordning_traps_on_an_empty_page(sandbox: Sandbox) -> None:
+    for feed, empty_last in ((VEDTAK, 1), (YTELSER, 20)):
+        body = (await _get(sandbox, feed, **_query(feed, 100, 10))).json()
+        assert body["hendelser"] == []
+        assert body["sisteSekvensnummer"] == 20
+        assert body["sisteLesteSekvensnummer"] == empty_last
+        assert body["nextUrl"] is None
+    body = (await _get(sandbox, VEDTAK, **_query(VEDTAK, 1, 10))).json()
+    assert body["sisteLesteSekvensnummer"] == 10
+    assert "side=1" in body["nextUrl"]
+
+
+async def test_bad_parameters_are_400(sandbox: Sandbox) -> None:
+    assert (await _get(sandbox, YTELSER, sekvensnummer=1)).status_code == 400  # no tpnr
+    assert (await _get(sandbox, TRYGD, antall=10)).status_code == 400  # no start
+    assert (await _get(sandbox, TRYGD, **_query(TRYGD, 1, 101))).status_code == 400
+    assert (await _get(sandbox, TRYGD, **_query(TRYGD, 1, 10), hjemmelgruppe="X")).status_code == 400
+
+
+async def test_a_filter_leaves_gaps(sandbox: Sandbox) -> None:
+    body = (await _get(sandbox, TRYGD, **_query(TRYGD, 1, 100), hjemmelgruppe="EOS")).json()
+    numbers = [h["hendelsesnummer"] for h in body["hendelser"]]
+    assert numbers == list(range(2, 21, 2))
+
+
+async def test_the_gateway_checks_token_and_scope(sandbox: Sandbox) -> None:
+    response = await sandbox.client.get(f"/samordning{YTELSER.path}", params=_query(YTELSER, 1, 1))
+    assert response.status_code == 401
+    token = await sandbox.token(TRYGD.scope)
+    response = await sandbox.client.get(
+        f"/samordning{YTELSER.path}",
+        params=_query(YTELSER, 1, 1),
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 403
+
+
+async def test_append_gap_and_faults(sandbox: Sandbox) -> None:
+    control = sandbox.client
+    assert (
+        await control.post("/_sandbox/feeds/samordning.ytelser/events", json={"count": 2})
+    ).status_code == 400
+    await control.post("/_sandbox/feeds/samordning.ytelser/events", json={"count": 2, "tpnr": "3010"})
+    await control.post("/_sandbox/feeds/samordning.ytelser/gap", json={"skip": 3, "tpnr": "3010"})
+    summary = (await control.post("/_sandbox/feeds/samordning.ytelser/events", json={"tpnr": "3010"})).json()
+    assert summary["highest"] == 26 and summary["count"] == 23
+    body = (await _get(sandbox, YTELSER, **_query(YTELSER, 21, 10))).json()
+    assert [h["sekvensnummer"] for h in body["hendelser"]] == [21, 22, 26]
+
+    await control.post("/_sandbox/faults", json={"api": "samordning.ytelser", "status": 503, "count": 1})
+    assert (await _get(sandbox, YTELSER, **_query(YTELSER, 1, 1))).status_code == 503
+    assert (await _get(sandbox, YTELSER, **_query(YTELSER, 1, 1))).status_code == 200
+
+
+def test_a_rate_makes_events_as_time_passes() -> None:
+    now = [100.0]
+    feeds = SandboxFeeds(
+        SandboxConfig(feed_events=0),
+        TokenStore(lambda: now[0]),
+        Faults(targets=[], max_hang_seconds=1, rng=random.Random(1)),
+        Recorder(10),
+        clock=lambda: now[0],
+    )
+    log = feeds.log(TRYGD, None)
+    log.per_second, log.rate_since, log.rate_limit = 10.0, now[0], 25
+    now[0] += 1.05
+    assert feeds.log(TRYGD, None).highest == 10
+    now[0] += 10
+    assert feeds.log(TRYGD, None).highest == 25
