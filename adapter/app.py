@@ -174,5 +174,6 @@ async def run_lookups(settings: Settings, stop: asyncio.Event) -> None:
                 await broker.stop()
                 refresher.cancel()
                 await asyncio.gather(*committers, refresher, return_exceptions=True)
+                log.info("lookups stopped: in-flight work finished and committed")
         finally:
             await kafka_producer.stop()

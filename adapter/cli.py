@@ -6,8 +6,10 @@ import json
 import signal
 import sys
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 
 from adapter.logs import configure_logging
 from adapter.settings import Settings
@@ -21,9 +23,12 @@ def _stop_on_signals() -> asyncio.Event:
     return stop
 
 
-def _settings() -> Settings:
+S = TypeVar("S", bound=BaseSettings)
+
+
+def _settings(kind: type[S]) -> S:
     try:
-        return Settings()
+        return kind()
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}"
@@ -35,13 +40,13 @@ def _settings() -> Settings:
 async def _lookups() -> None:
     from adapter.app import run_lookups
 
-    await run_lookups(_settings(), _stop_on_signals())
+    await run_lookups(_settings(Settings), _stop_on_signals())
 
 
 async def _dev(args: argparse.Namespace) -> None:
     from adapter.dev import run_dev
 
-    settings = _settings()
+    settings = _settings(Settings)
     bootstrap = (
         settings.kafka_bootstrap_servers if "kafka_bootstrap_servers" in settings.model_fields_set else None
     )
@@ -57,7 +62,7 @@ async def _dev(args: argparse.Namespace) -> None:
 async def _request(args: argparse.Namespace) -> int:
     from adapter.request_tool import build_request, parse_fields, request_reply
 
-    settings = _settings()
+    settings = _settings(Settings)
     bootstrap = (
         settings.kafka_bootstrap_servers
         if "kafka_bootstrap_servers" in settings.model_fields_set
@@ -76,15 +81,63 @@ async def _request(args: argparse.Namespace) -> int:
 
 
 def _docs() -> int:
-    from contracts.docs import with_operations_table
+    from contracts.docs import with_feeds_table, with_operations_table
     from contracts.schema import write_schemas
 
     for path in write_schemas(Path("contracts/schemas")):
         print(path)
     readme = Path("README.md")
-    readme.write_text(with_operations_table(readme.read_text()))
+    readme.write_text(with_feeds_table(with_operations_table(readme.read_text())))
     print(readme)
     return 0
+
+
+async def _bridge() -> None:
+    from adapter.bridge.app import run_bridge
+    from adapter.bridge.settings import BridgeSettings
+
+    await run_bridge(_settings(Settings), _settings(BridgeSettings), _stop_on_signals())
+
+
+async def _operate(args: argparse.Namespace) -> int:
+    from adapter.bridge.settings import BridgeSettings
+
+    settings = _settings(Settings)
+    bootstrap = args.bootstrap_servers or settings.kafka_bootstrap_servers
+    if args.command == "replay":
+        from adapter.replay.commands import replay
+
+        return await replay(bootstrap, args)
+    if args.command == "redrive-dlq":
+        from adapter.replay.commands import redrive
+
+        return await redrive(bootstrap, settings.dead_letter_topic, args)
+    from adapter.bridge.commands import reset_checkpoint
+
+    topic = args.checkpoint_topic or _settings(BridgeSettings).checkpoint_topic
+    return await reset_checkpoint(bootstrap, topic, args.feed, args.sequence)
+
+
+def _add_operator_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    from adapter.replay.commands import add_range_and_filters
+
+    sub.add_parser("bridge", help="bridge NAV's event feeds to Kafka (BRIDGE_* and ADAPTER_* variables)")
+    kafka = argparse.ArgumentParser(add_help=False)
+    kafka.add_argument("--bootstrap-servers", help="Kafka (default: KAFKA_BOOTSTRAP_SERVERS)")
+    replay = sub.add_parser("replay", parents=[kafka], help="copy a range of a topic to another topic")
+    replay.add_argument("source")
+    replay.add_argument("target")
+    add_range_and_filters(replay)
+    redrive = sub.add_parser(
+        "redrive-dlq", parents=[kafka], help="put dead letters back on their request topic"
+    )
+    redrive.add_argument("--dlq", help="the dead-letter topic (default: ADAPTER_DEAD_LETTER_TOPIC)")
+    redrive.add_argument("--to", help="this topic instead of each letter's dlq-source-topic")
+    add_range_and_filters(redrive)
+    reset = sub.add_parser("reset-checkpoint", parents=[kafka], help="set where a bridged feed goes on from")
+    reset.add_argument("feed", help="feed id, e.g. trygdehendelser or samordning.vedtak.3010")
+    reset.add_argument("sequence", type=int, help="the last number treated as done (0: from the start)")
+    reset.add_argument("--checkpoint-topic", help="default: BRIDGE_CHECKPOINT_TOPIC")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,10 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     req.add_argument("--kafka-port", type=int, default=19092, help="the dev broker's port")
     req.add_argument("--timeout", type=float, default=30.0)
     sub.add_parser("sandbox", help="run the NAV sandbox (see nav-sandbox --help)", add_help=False)
-    sub.add_parser("docs", help="regenerate contracts/schemas/*.json and the README's operations table")
+    sub.add_parser("docs", help="regenerate contracts/schemas/*.json and the README's tables")
+    _add_operator_commands(sub)
 
     args, rest = parser.parse_known_args(argv)
-    configure_logging(json_lines=args.command == "lookups")
+    configure_logging(json_lines=args.command in ("lookups", "bridge"))
     if args.command == "sandbox":
         from nav_sandbox.cli import main as sandbox_main
 
@@ -122,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "dev":
         asyncio.run(_dev(args))
         return 0
+    if args.command == "bridge":
+        asyncio.run(_bridge())
+        return 0
+    if args.command in ("replay", "redrive-dlq", "reset-checkpoint"):
+        return asyncio.run(_operate(args))
     return asyncio.run(_request(args))
 
 

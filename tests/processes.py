@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -51,3 +52,16 @@ class AdapterProcess:
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout)
+
+
+_IDENT = re.compile(r"(?<!\d)\d{11}(?!\d)")
+_SECRETS = re.compile(
+    r"(?i)bearer\s+(?!\[token\])\S|eyJ[A-Za-z0-9_-]{10,}|c2FtdHlra2U|sandbox-subscription-key"
+)
+
+
+def assert_no_personal_data(log: str) -> None:
+    """No fødselsnummer, token, consent token or subscription key in what a process logged."""
+    assert log.strip(), "the process logged nothing: nothing was checked"
+    assert not _IDENT.search(log), "an 11-digit ident in the log"
+    assert not _SECRETS.search(log), "a token or key in the log"

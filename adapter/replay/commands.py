@@ -7,7 +7,6 @@ and the adapter answers a request id it has just answered from its recent replie
 import argparse
 import sys
 from datetime import UTC, datetime
-
 from typing import TYPE_CHECKING
 
 from adapter.replay.select import Range, Selection, redriven, replayed

@@ -33,18 +33,24 @@ class Report:
 Transform = Callable[[Incoming], Outgoing | None]
 
 
-async def _offsets_at(consumer: AIOKafkaConsumer, partitions: list[TopicPartition], at: datetime) -> dict[TopicPartition, int | None]:
+async def _offsets_at(
+    consumer: AIOKafkaConsumer, partitions: list[TopicPartition], at: datetime
+) -> dict[TopicPartition, int | None]:
     found = await consumer.offsets_for_times({tp: int(at.timestamp() * 1000) for tp in partitions})
     # None (or, from some brokers, a timestamp of -1) means no record at or after that time.
     return {tp: (None if o is None or o.timestamp < 0 else o.offset) for tp, o in found.items()}
 
 
-async def _bounds(consumer: AIOKafkaConsumer, source: str, span: Range) -> dict[TopicPartition, tuple[int, int]]:
+async def _bounds(
+    consumer: AIOKafkaConsumer, source: str, span: Range
+) -> dict[TopicPartition, tuple[int, int]]:
     await consumer.topics()
     known = consumer.partitions_for_topic(source)
     if not known:
         raise ValueError(f"topic {source} does not exist")
-    partitions = [TopicPartition(source, p) for p in sorted(known) if span.partitions is None or p in span.partitions]
+    partitions = [
+        TopicPartition(source, p) for p in sorted(known) if span.partitions is None or p in span.partitions
+    ]
     begins = await consumer.beginning_offsets(partitions)
     ends = await consumer.end_offsets(partitions)
     starts = {tp: begins[tp] for tp in partitions}
@@ -75,7 +81,9 @@ async def copy_range(
 ) -> Report:
     report = Report()
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None)
-    producer = None if dry_run else AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all", linger_ms=10)
+    producer = (
+        None if dry_run else AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all", linger_ms=10)
+    )
     await consumer.start()
     try:
         if producer is not None:
@@ -96,7 +104,9 @@ async def copy_range(
                     if record.offset >= stop:
                         break
                     report.scanned += 1
-                    incoming = Incoming(tp.topic, tp.partition, record.offset, record.key, record.value, list(record.headers))
+                    incoming = Incoming(
+                        tp.topic, tp.partition, record.offset, record.key, record.value, list(record.headers)
+                    )
                     if not selection.matches(incoming):
                         continue
                     report.matched += 1
@@ -107,7 +117,9 @@ async def copy_range(
                     report.written[out.topic] += 1
                     if producer is not None:
                         value = None if record.value is None else out.value
-                        pending.append(await producer.send(out.topic, value, key=out.key, headers=list(out.headers)))
+                        pending.append(
+                            await producer.send(out.topic, value, key=out.key, headers=list(out.headers))
+                        )
             for tp in list(remaining):
                 if await consumer.position(tp) >= bounds[tp][1]:
                     remaining.discard(tp)

@@ -88,4 +88,6 @@ def redriven(record: Incoming, target: str | None = None) -> Outgoing | None:
     if not topic:
         return None
     kept = [(n, v) for n, v in record.headers if not n.startswith((_DLQ_PREFIX, _RETRY_PREFIX))]
-    return replayed(Incoming(record.topic, record.partition, record.offset, record.key, record.value, kept), topic)
+    return replayed(
+        Incoming(record.topic, record.partition, record.offset, record.key, record.value, kept), topic
+    )

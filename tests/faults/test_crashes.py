@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from nav_sandbox import PEOPLE
-from tests.processes import AdapterProcess
+from tests.processes import AdapterProcess, assert_no_personal_data
 from tests.stack import Stack, open_stack
 
 pytestmark = pytest.mark.e2e
@@ -67,3 +67,34 @@ async def test_sigkill_under_load_loses_no_request(kafka_bootstrap: str, tmp_pat
         # Redeliveries prove the kills landed mid-work, between a reply and its commit.
         assert duplicates > 0
         assert all(stack.replies.by_request_id[r]["status"] == "ok" for r in sent)
+        assert_no_personal_data((tmp_path / "adapter.log").read_text())
+
+
+async def test_two_instances_rebalance_and_drain_on_sigterm(kafka_bootstrap: str, tmp_path: Path) -> None:
+    async with open_stack(
+        kafka_bootstrap, tmp_path, in_process_adapter=False, kafka_session_timeout_ms=2000
+    ) as stack:
+        first = AdapterProcess(stack.settings, tmp_path / "first.log")
+        second = AdapterProcess(stack.settings, tmp_path / "second.log")
+        first.start()
+        sent: list[str] = []
+        load = asyncio.create_task(_steady_load(stack, sent, 1200, per_second=80))
+        try:
+            await stack.wait_for(lambda: len(stack.replies.by_request_id) > 50, 60)
+            second.start()  # joins the group: partitions move while lookups are in flight
+            await stack.wait_for(lambda: len(stack.replies.by_request_id) > 400, 60)
+            assert first.terminate() == 0  # graceful: finishes and commits what it holds
+            await stack.wait_for(lambda: len(stack.replies.by_request_id) > 700, 60)
+            first.start()
+            await load
+            await stack.wait_for(lambda: all(r in stack.replies.by_request_id for r in sent), timeout=120)
+        finally:
+            first.kill()
+            second.kill()
+        lost = [r for r in sent if r not in stack.replies.by_request_id]
+        duplicates = sum(count - 1 for count in stack.replies.reply_count.values() if count > 1)
+        print(f"\nrebalance test: sent {len(sent)}, lost {len(lost)}, duplicate replies {duplicates}")
+        assert not lost
+        log = (tmp_path / "first.log").read_text()
+        assert "lookups stopped" in log
+        assert_no_personal_data(log + (tmp_path / "second.log").read_text())

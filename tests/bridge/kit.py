@@ -1,0 +1,246 @@
+"""The bridge under test: the NAV sandbox over real sockets, fresh topics per test, the bridge
+in-process or as processes of its own, and a reader for what landed on a topic."""
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from adapter.bridge.app import run_bridge
+from adapter.bridge.settings import BridgeSettings
+from adapter.dev import dev_settings, serve_sandbox
+from adapter.devkeys import DevKeys
+from adapter.embedded_broker import free_port
+from adapter.settings import Settings
+from contracts import headers as h
+from contracts.feeds import FEED_APIS
+from nav_sandbox import SandboxConfig
+from tests.processes import settings_env
+
+LEASE_SESSION_MS = int(os.environ.get("TEST_BRIDGE_SESSION_MS", "1000"))
+"""Tansu takes 1 s; a real Kafka wants at least its group.min.session.timeout.ms (6 s)."""
+
+
+@dataclass(frozen=True)
+class Record:
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    headers: dict[str, bytes]
+
+    @property
+    def sequence(self) -> int:
+        return int(self.headers[h.NAV_SEQUENCE])
+
+    @property
+    def kind(self) -> str:
+        return self.headers[h.NAV_RECORD].decode()
+
+
+async def read_topic(bootstrap: str, topic: str) -> list[Record]:
+    """Every record on `topic` now, in partition and offset order."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    try:
+        await consumer.topics()
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if not partitions:
+            return []
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        out: list[Record] = []
+        async with asyncio.timeout(30):
+            for tp in partitions:
+                while await consumer.position(tp) < ends[tp]:
+                    for r in (await consumer.getmany(tp, timeout_ms=500)).get(tp, []):
+                        if r.offset < ends[tp]:
+                            out.append(Record(tp.partition, r.offset, r.key, r.value, dict(r.headers)))
+        return out
+    finally:
+        await consumer.stop()
+
+
+@dataclass(frozen=True)
+class Tally:
+    produced: int
+    published: int
+    missing: int
+    duplicated: int
+    out_of_order: int
+
+    def line(self, feed: str) -> str:
+        return (
+            f"{feed}: produced {self.produced}, published {self.published}, missing {self.missing}, "
+            f"duplicated {self.duplicated}, out of order {self.out_of_order}"
+        )
+
+
+def tally(records: list[Record], produced: list[int]) -> Tally:
+    """Exactly once (by sequence number) and in order per key (within each partition)."""
+    events = [r for r in records if r.kind == "event"]
+    seen = Counter(r.sequence for r in events)
+    last: dict[tuple[int, bytes | None], int] = defaultdict(lambda: -1)
+    out_of_order = 0
+    for r in sorted(events, key=lambda r: (r.partition, r.offset)):
+        if r.sequence <= last[r.partition, r.key]:
+            out_of_order += 1
+        last[r.partition, r.key] = r.sequence
+    return Tally(
+        produced=len(produced),
+        published=len(events),
+        missing=len(set(produced) - set(seen)),
+        duplicated=sum(n - 1 for n in seen.values()),
+        out_of_order=out_of_order,
+    )
+
+
+@dataclass
+class FeedSandbox:
+    url: str
+    http: httpx.AsyncClient
+    settings: Settings
+
+    async def command(self, feed: str, action: str, **body: Any) -> dict[str, Any]:
+        response = await self.http.post(f"/_sandbox/feeds/{feed}/{action}", json=body)
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def numbers(self, feed: str, tpnr: str | None = None) -> list[int]:
+        params = {"tpnr": tpnr} if tpnr else {}
+        response = await self.http.get(f"/_sandbox/feeds/{feed}", params=params)
+        response.raise_for_status()
+        return [e["sequence"] for e in response.json()["events"]]
+
+    async def items(self, feed: str, tpnr: str | None = None) -> dict[int, dict[str, Any]]:
+        params = {"tpnr": tpnr} if tpnr else {}
+        response = await self.http.get(f"/_sandbox/feeds/{feed}", params=params)
+        return {e["sequence"]: e["item"] for e in response.json()["events"]}
+
+
+@contextlib.asynccontextmanager
+async def feed_sandbox(bootstrap: str, keys: DevKeys, *, feed_events: int = 20) -> AsyncIterator[FeedSandbox]:
+    port = free_port()
+    config = SandboxConfig(
+        client_id="nav-adapter-dev",
+        jwks_path=keys.jwks_path,
+        issuer=f"http://127.0.0.1:{port}/",
+        feed_events=feed_events,
+    )
+    async with serve_sandbox(config, "127.0.0.1", port) as url, httpx.AsyncClient(base_url=url) as http:
+        settings = dev_settings(bootstrap, url, keys.key_id, keys.private_key_path)
+        yield FeedSandbox(url, http, settings.model_copy(update={"nav_timeout_seconds": 3.0}))
+
+
+def bridge_settings(sandbox: FeedSandbox, feeds: list[Any], **overrides: Any) -> BridgeSettings:
+    """Fresh topics and groups for each call, so tests never see each other's records."""
+    run = uuid.uuid4().hex[:8]
+    entries = [{"feed": f} if isinstance(f, str) else f for f in feeds]
+    for entry in entries:
+        suffix = entry["feed"] + (f".{entry['tpnr']}" if entry.get("tpnr") else "")
+        entry.setdefault("topic", f"test-{run}.events.{suffix}")
+    values: dict[str, Any] = {
+        "feeds": entries,
+        "checkpoint_topic": f"test-{run}.checkpoints",
+        "lease_topic_prefix": f"test-{run}.lease.",
+        "lease_group_prefix": f"test-{run}.lease.",
+        "lease_session_timeout_ms": LEASE_SESSION_MS,
+        "idle_seconds": 0.05,
+        "max_idle_seconds": 0.2,
+        "retry_base_seconds": 0.05,
+        "retry_max_seconds": 0.5,
+        "requests_per_minute": {"samordning": 60_000},
+        "nav_base_urls": {api.key: f"{sandbox.url}/{api.key}" for api in FEED_APIS},
+        "nav_subscription_key_apis": [api.key for api in FEED_APIS if "api.nav.no" in api.default_base_url],
+        **overrides,
+    }
+    return BridgeSettings.model_validate(values)
+
+
+@contextlib.asynccontextmanager
+async def bridge_in_process(settings: Settings, bridge: BridgeSettings) -> AsyncIterator[None]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_bridge(settings, bridge, stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+
+
+async def wait_for_records(
+    bootstrap: str, topic: str, count: int, *, timeout: float = 30.0, kind: str | None = None
+) -> list[Record]:
+    """The topic's records once it holds at least `count` (of `kind`), or AssertionError."""
+    deadline = time.monotonic() + timeout
+    while True:
+        records = await read_topic(bootstrap, topic)
+        if sum(1 for r in records if kind is None or r.kind == kind) >= count:
+            return records
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{topic}: {len(records)} records after {timeout}s, wanted {count}")
+        await asyncio.sleep(0.2)
+
+
+def bridge_env(bridge: BridgeSettings) -> dict[str, str]:
+    env = {}
+    for name, value in bridge.model_dump(mode="json", exclude_none=True).items():
+        if name == "key_hmac_secret":
+            value = bridge.key_hmac_secret.get_secret_value() if bridge.key_hmac_secret else None
+        text = json.dumps(value) if isinstance(value, list | dict | bool) else str(value)
+        env[f"BRIDGE_{name.upper()}"] = text
+    return env
+
+
+class BridgeProcess:
+    """`nav-adapter bridge` as a process of its own, configured through its environment."""
+
+    def __init__(self, settings: Settings, bridge: BridgeSettings, log_path: Path) -> None:
+        self._env = {**os.environ, **settings_env(settings), **bridge_env(bridge)}
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "adapter", "bridge"], env=self._env, stdout=log, stderr=log
+            )
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def terminate(self, timeout: float = 30) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout)
+
+    def log_count(self, text: str) -> int:
+        return self.log_path.read_text(errors="replace").count(text) if self.log_path.exists() else 0
+
+    async def wait_for_log(self, text: str, count: int, timeout: float = 30.0) -> float:
+        """Seconds until `text` was logged `count` times in all (AssertionError after `timeout`)."""
+        started = time.monotonic()
+        while self.log_count(text) < count:
+            if self.process is not None and self.process.poll() is not None:
+                raise AssertionError(f"the bridge exited with {self.process.returncode}: see {self.log_path}")
+            if time.monotonic() - started > timeout:
+                raise AssertionError(f"{text!r} not logged {count} times in {timeout}s: see {self.log_path}")
+            await asyncio.sleep(0.02)
+        return time.monotonic() - started
