@@ -11,16 +11,20 @@ import logging
 from collections.abc import AsyncIterator
 
 import httpx
+import uvicorn
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
+from prometheus_client import CollectorRegistry
 
 from adapter.kafka.producer import Producer
 from adapter.lookup.consumer import LookupConsumer
 from adapter.lookup.service import LookupPolicy, LookupService, seconds_until_due
 from adapter.nav.client import ApiEndpoint, NavClient, RetryPolicy
 from adapter.nav.tokens import MaskinportenClient, MaskinportenConfig, TokenCache
+from adapter.observability.health import ReadinessChecks, create_health_app
+from adapter.observability.metrics import LookupMetrics, StateCollector
 from adapter.settings import Settings
 from contracts.operations import APIS
 
@@ -60,7 +64,9 @@ def make_policy(settings: Settings) -> LookupPolicy:
 
 
 @contextlib.asynccontextmanager
-async def nav_client(settings: Settings) -> AsyncIterator[tuple[NavClient, TokenCache]]:
+async def nav_client(
+    settings: Settings, metrics: LookupMetrics | None = None
+) -> AsyncIterator[tuple[NavClient, TokenCache]]:
     async with make_http_client(settings) as http:
         config = MaskinportenConfig(
             token_url=settings.maskinporten_token_url,
@@ -89,6 +95,7 @@ async def nav_client(settings: Settings) -> AsyncIterator[tuple[NavClient, Token
                 request_timeout=settings.nav_timeout_seconds,
                 breaker_threshold=settings.nav_breaker_threshold,
                 breaker_cooldown=settings.nav_breaker_cooldown_seconds,
+                observe=metrics.nav_call if metrics is not None else None,
             ),
             tokens,
         )
@@ -123,6 +130,15 @@ def declare_lookups(
         await consumer.submit(message.raw_message)
 
 
+async def _warm_tokens(tokens: TokenCache, settings: Settings) -> None:
+    """Fetch a token for every scope a caller may use, so readiness means "can call NAV"."""
+    scopes = sorted({scope for allowed in settings.callers.values() for scope in allowed})
+    results = await asyncio.gather(*(tokens.get(scope) for scope in scopes), return_exceptions=True)
+    for scope, result in zip(scopes, results, strict=True):
+        if isinstance(result, BaseException):
+            log.warning("no token yet for %s (%s); lookups will retry", scope, type(result).__name__)
+
+
 async def run_lookups(settings: Settings, stop: asyncio.Event) -> None:
     """Consume lookups until `stop` is set, then finish what is in flight and commit it."""
     if not settings.callers:
@@ -130,10 +146,12 @@ async def run_lookups(settings: Settings, stop: asyncio.Event) -> None:
     kafka_producer = AIOKafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", linger_ms=2
     )
-    async with nav_client(settings) as (nav, tokens):
+    registry = CollectorRegistry()
+    metrics = LookupMetrics(registry)
+    async with nav_client(settings, metrics) as (nav, tokens):
         await kafka_producer.start()
         try:
-            service = LookupService(nav=nav, policy=make_policy(settings))
+            service = LookupService(nav=nav, policy=make_policy(settings), metrics=metrics)
             producer = Producer(kafka_producer)
             consumer = LookupConsumer(
                 service=service, producer=producer, max_in_flight=settings.max_in_flight
@@ -161,19 +179,48 @@ async def run_lookups(settings: Settings, stop: asyncio.Event) -> None:
                 declare_lookups(
                     broker, settings, retries, topics, "lookup-retries", f"{settings.consumer_group}.retries"
                 )
+            registry.register(
+                StateCollector(
+                    in_flight=lambda: sum(c.in_flight for c in consumers),
+                    consumers=lambda: consumers,
+                    breakers=nav.breakers,
+                    tokens=tokens,
+                )
+            )
+            connected = asyncio.Event()
+            checks = ReadinessChecks(
+                broker_connected=connected.is_set,
+                token_fetched=lambda: sum(tokens.fetches.values()) > 0,
+                some_api_available=lambda: any(b.state != "open" for b in nav.breakers.values()),
+            )
+            health = uvicorn.Server(
+                uvicorn.Config(
+                    create_health_app(checks, registry),
+                    host=settings.http_host,
+                    port=settings.http_port,
+                    log_level="warning",
+                    access_log=False,
+                )
+            )
+            health_task = asyncio.create_task(health.serve())
             await broker.start()
+            connected.set()
             committers = [asyncio.create_task(c.run_committer()) for c in consumers]
             refresher = asyncio.create_task(tokens.run_refresher(stop))
+            warm = asyncio.create_task(_warm_tokens(tokens, settings))
             log.info("lookups running: %d request topics", len(settings.callers))
             try:
                 await stop.wait()
             finally:
+                connected.clear()
                 for task in committers:
                     task.cancel()
                 await asyncio.gather(*(c.close() for c in consumers))
                 await broker.stop()
                 refresher.cancel()
-                await asyncio.gather(*committers, refresher, return_exceptions=True)
+                warm.cancel()
+                health.should_exit = True
+                await asyncio.gather(*committers, refresher, warm, health_task, return_exceptions=True)
                 log.info("lookups stopped: in-flight work finished and committed")
         finally:
             await kafka_producer.stop()

@@ -55,6 +55,8 @@ def dev_settings(bootstrap: str, sandbox_url: str, key_id: str, key_file: Path) 
         maskinporten_client_id=DEV_CLIENT_ID,
         maskinporten_key_id=key_id,
         maskinporten_private_key_file=key_file,
+        http_host="127.0.0.1",
+        http_port=18081,
     )
 
 
@@ -90,6 +92,7 @@ async def run_dev(
             print(f"Adapter      consuming {', '.join(settings.request_topics())}")
             print(f"             replies on {settings.reply_topic}")
             print(f"             dead letters on {settings.dead_letter_topic}")
+            print(f"Health       http://127.0.0.1:{settings.http_port}/isready  and  /metrics")
             await _demo(bootstrap, settings)
             print("\nTry next, in another shell (Ctrl-C here stops everything):")
             person = PEOPLE[0].ident

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     )
     key_hmac_secret_file: Path | None = None
 
+    http_host: str = Field("0.0.0.0", description="Where /isalive, /isready and /metrics listen.")
+    http_port: int = Field(
+        8080, ge=0, le=65535, description="Port of the health and metrics server; 0 picks one."
+    )
     consumer_id: str = Field("nav-kafka-adapter", description="Sent to NAV as Nav-Consumer-Id.")
     nav_base_urls: dict[str, str] = Field(
         default_factory=dict, description="API key -> base URL, overriding NAV's production URLs."

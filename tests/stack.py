@@ -123,6 +123,8 @@ async def open_stack(
                 "retry_topic_prefix": f"test-{run}.retry.",
                 "retry_delays_seconds": [1.0, 2.0],
                 "nav_breaker_cooldown_seconds": 0.5,
+                "http_host": "127.0.0.1",
+                "http_port": 0,
                 "nav_timeout_seconds": 2.0,
                 **overrides,
             }

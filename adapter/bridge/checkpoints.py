@@ -11,6 +11,7 @@ import logging
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from pydantic import ValidationError
 
+from adapter.kafka.offsets import exact_end_offsets
 from contracts.bridged import Checkpoint
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,9 @@ class CheckpointStore:
     async def catch_up(self) -> None:
         """Read every checkpoint written before this call."""
         async with self._lock:
-            end = (await self._consumer.end_offsets([self._partition]))[self._partition]
+            position = await self._consumer.position(self._partition)
+            end = (await exact_end_offsets(self._consumer, [self._partition]))[self._partition]
+            self._consumer.seek(self._partition, position)
             while await self._consumer.position(self._partition) < end:
                 batch = await self._consumer.getmany(self._partition, timeout_ms=1000)
                 self._take(batch.get(self._partition, []))

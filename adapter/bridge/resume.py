@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from adapter.kafka.offsets import exact_end_offsets
 from contracts import headers as h
 from contracts.bridged import Checkpoint
 
@@ -77,7 +78,7 @@ async def published_after(
             return Published(frozenset(), covered=True)
         consumer.assign(partitions)
         begins = await consumer.beginning_offsets(partitions)
-        ends = await consumer.end_offsets(partitions)
+        ends = await exact_end_offsets(consumer, partitions)
         found: set[int] = set()
         covered = True
         for tp in partitions:
@@ -110,9 +111,8 @@ async def _read(
     out: list[int] = []
     while start < end and await consumer.position(tp) < end:
         batch = await consumer.getmany(tp, timeout_ms=1000)
+        # Records past `end` (written since) are kept: the more of the tail is known, the better.
         for record in batch.get(tp, []):
-            if record.offset >= end:
-                break
             sequence = _sequence(list(record.headers), feed_id)
             if sequence is not None:
                 out.append(sequence)

@@ -49,6 +49,7 @@ class LookupConsumer:
         self._consumer: AIOKafkaConsumer | None = None
         self._commit_lock = asyncio.Lock()
         self.listener = _DrainOnRevoke(self)
+        self._next_offsets: dict[TopicPartition, int] = {}
 
     def attach(self, consumer: AIOKafkaConsumer | None) -> None:
         self._consumer = consumer
@@ -56,6 +57,18 @@ class LookupConsumer:
     @property
     def attached(self) -> AIOKafkaConsumer | None:
         return self._consumer
+
+    def lag(self) -> dict[TopicPartition, int]:
+        """Per assigned partition: records on the broker that this consumer has not taken yet."""
+        consumer = self._consumer
+        if consumer is None:
+            return {}
+        lag = {}
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is not None:
+                lag[tp] = max(0, highwater - self._next_offsets.get(tp, highwater))
+        return lag
 
     @property
     def in_flight(self) -> int:
@@ -68,6 +81,7 @@ class LookupConsumer:
         await self._slots.acquire()
         tp = TopicPartition(record.topic, record.partition)
         self._tracker.take(tp, record.offset)
+        self._next_offsets[tp] = record.offset + 1
         incoming = Incoming(
             record.topic,
             record.partition,

@@ -27,6 +27,7 @@ from adapter.logs import scrub
 from adapter.lookup.guards import CallerQuota, RecentReplies
 from adapter.lookup.messages import Incoming, Outgoing
 from adapter.nav.errors import NavError
+from adapter.observability.metrics import LookupMetrics
 from contracts import headers as h
 from contracts.ident import mask_ident
 from contracts.lookups import LOOKUP_REQUEST, LookupBase
@@ -102,8 +103,10 @@ class LookupService:
         policy: LookupPolicy,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
+        metrics: LookupMetrics | None = None,
     ) -> None:
         self._nav = nav
+        self._metrics = metrics
         self._policy = policy
         self._clock = clock
         self._monotonic = monotonic
@@ -126,6 +129,8 @@ class LookupService:
                 msg.partition,
                 msg.offset,
             )
+            if self._metrics is not None:
+                self._metrics.dead_letter(dead.reason)
             return [self._dead_letter(msg, dead.reason)]
 
         operation = body.get("operation") if isinstance(body.get("operation"), str) else None
@@ -150,6 +155,8 @@ class LookupService:
             later = self._retry_later(msg, caller_topic, attempt, request) if exc.retryable else None
             if later is not None:
                 log.info("lookup %s moved to %s after: %s", request_id, later.topic, exc.message)
+                if self._metrics is not None:
+                    self._metrics.lookup_done(operation, "RETRY_SCHEDULED")
                 return [
                     later,
                     self._audit(
@@ -176,6 +183,8 @@ class LookupService:
             self._recent.put(request_id, reply)
         key = self._reply_key(msg, request_id, body)
         headers = self._reply_headers(request_id, operation)
+        if self._metrics is not None:
+            self._metrics.lookup_done(operation if operation in OPERATIONS_BY_NAME else None, outcome)
         log.info(
             "lookup %s operation=%s caller=%s outcome=%s",
             request_id,

@@ -75,6 +75,7 @@ class NavClient:
         rng: Callable[[], float] = random.random,
         breaker_threshold: int = 5,
         breaker_cooldown: float = 10.0,
+        observe: Callable[[str, str, float], None] | None = None,
     ) -> None:
         self._http = http
         self._endpoints = endpoints
@@ -85,6 +86,8 @@ class NavClient:
         self._sleep = sleep
         self._rng = rng
         self._auth: dict[str, NavTokenAuth] = {}
+        # (api key, status or error kind, seconds) of every HTTP exchange with NAV, for metrics.
+        self._observe = observe
         self.breakers = {
             key: CircuitBreaker(threshold=breaker_threshold, cooldown=breaker_cooldown) for key in endpoints
         }
@@ -142,6 +145,7 @@ class NavClient:
         if endpoint.subscription_key is not None:
             headers["Ocp-Apim-Subscription-Key"] = endpoint.subscription_key.get_secret_value()
         timeout = self._request_timeout if remaining is None else min(self._request_timeout, remaining)
+        started = time.monotonic()
         try:
             response = await self._http.request(
                 call.method,
@@ -154,7 +158,13 @@ class NavClient:
             )
         except Exception as exc:
             mapped = map_transport_errors(exc, op)
+            if self._observe is not None:
+                self._observe(
+                    op.api.key, mapped.code.value if mapped else "error", time.monotonic() - started
+                )
             if mapped is None:
                 raise
             raise mapped from None
+        if self._observe is not None:
+            self._observe(op.api.key, str(response.status_code), time.monotonic() - started)
         return interpret(op, response.status_code, response.headers, response.content)

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from adapter.kafka.offsets import exact_end_offsets
 from adapter.lookup.messages import Incoming, Outgoing
 from adapter.replay.select import Range, Selection
 
@@ -51,8 +52,9 @@ async def _bounds(
     partitions = [
         TopicPartition(source, p) for p in sorted(known) if span.partitions is None or p in span.partitions
     ]
+    consumer.assign(partitions)
     begins = await consumer.beginning_offsets(partitions)
-    ends = await consumer.end_offsets(partitions)
+    ends = await exact_end_offsets(consumer, partitions)
     starts = {tp: begins[tp] for tp in partitions}
     stops = {tp: ends[tp] for tp in partitions}
     if span.from_time is not None:

@@ -24,6 +24,7 @@ from adapter.bridge.settings import BridgeSettings
 from adapter.dev import dev_settings, serve_sandbox
 from adapter.devkeys import DevKeys
 from adapter.embedded_broker import free_port
+from adapter.kafka.offsets import exact_end_offsets
 from adapter.settings import Settings
 from contracts import headers as h
 from contracts.feeds import FEED_APIS
@@ -61,8 +62,8 @@ async def read_topic(bootstrap: str, topic: str) -> list[Record]:
         if not partitions:
             return []
         consumer.assign(partitions)
+        ends = await exact_end_offsets(consumer, partitions)
         await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
         out: list[Record] = []
         async with asyncio.timeout(30):
             for tp in partitions:

@@ -1,0 +1,32 @@
+"""End offsets that hold on every broker this project runs on.
+
+The embedded Tansu broker answers ListOffsets(latest) with the first offset of the partition's
+last record batch plus one, not the offset after its last record: a batch of five records at
+offsets 0-4 reads as "end 1". Its fetch responses carry the right high watermark, so the last
+batch is fetched and its high watermark taken. On Apache Kafka both agree and this costs one
+fetch per partition.
+"""
+
+import asyncio
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+
+async def exact_end_offsets(
+    consumer: AIOKafkaConsumer, partitions: list[TopicPartition], *, timeout: float = 10.0
+) -> dict[TopicPartition, int]:
+    """The offset after each partition's last record. The partitions must be assigned to
+    `consumer`; their positions are moved, so seek afterwards."""
+    begins = await consumer.beginning_offsets(partitions)
+    ends: dict[TopicPartition, int] = dict(await consumer.end_offsets(partitions))
+    loop = asyncio.get_running_loop()
+    for tp in partitions:
+        if ends[tp] <= begins[tp]:
+            continue
+        consumer.seek(tp, ends[tp] - 1)
+        deadline = loop.time() + timeout
+        # A compacted partition may have nothing left at end - 1: then the listed end stands.
+        while not (await consumer.getmany(tp, timeout_ms=200)).get(tp) and loop.time() < deadline:
+            pass
+        ends[tp] = max(ends[tp], consumer.highwater(tp) or 0)
+    return ends

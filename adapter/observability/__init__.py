@@ -1,0 +1,1 @@
+"""Metrics, health and tracing: how operators see the adapter."""
