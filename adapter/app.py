@@ -9,12 +9,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import uvicorn
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 from prometheus_client import CollectorRegistry
 
@@ -101,6 +103,12 @@ async def nav_client(
         )
 
 
+async def _raw_body(message: StreamMessage[Any]) -> bytes:
+    # FastStream would parse a body whose content-type says JSON, and drop it unseen when that
+    # fails; the lookup service must see every message to reply or dead-letter it.
+    return message.body
+
+
 def declare_lookups(
     broker: KafkaBroker,
     settings: Settings,
@@ -123,7 +131,7 @@ def declare_lookups(
         description="Lookup requests; replies go to reply_to or the reply topic.",
     )
 
-    @subscriber
+    @subscriber(decoder=_raw_body)
     async def on_lookup_request(message: KafkaMessage) -> None:
         if consumer.attached is None:
             consumer.attach(subscriber.consumer)

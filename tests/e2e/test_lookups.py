@@ -120,6 +120,15 @@ async def test_garbage_goes_to_the_dead_letter_topic_and_the_consumer_carries_on
     assert (await stack.ask("frikort.brev", ident=PERSON.ident))["status"] == "ok"
 
 
+async def test_garbage_claiming_to_be_json_is_still_a_dead_letter(stack: Stack) -> None:
+    marker = uuid.uuid4().hex.encode()
+    await stack.producer.send_and_wait(
+        stack.topic("team-a"), b"{not json " + marker, headers=[("content-type", b"application/json")]
+    )
+    await stack.wait_for(lambda: any(marker in v for v, _ in stack.replies.dead_letters))
+    assert (await stack.ask("frikort.brev", ident=PERSON.ident))["status"] == "ok"
+
+
 async def test_outage_is_a_retryable_error_and_recovery_answers_again(stack: Stack) -> None:
     (await stack.http.post("/_sandbox/faults", json={"status": 503})).raise_for_status()
     reply = await stack.ask("frikort.brev", ident=PERSON.ident)
