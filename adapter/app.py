@@ -9,26 +9,25 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import uvicorn
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
-from faststream.message import StreamMessage
-from faststream.middlewares import AckPolicy
 from prometheus_client import CollectorRegistry
 
+from adapter.asyncapi import asyncapi_document
 from adapter.kafka.producer import Producer
 from adapter.lookup.consumer import LookupConsumer
 from adapter.lookup.service import LookupPolicy, LookupService, seconds_until_due
+from adapter.lookup.subscriber import declare_lookups
 from adapter.nav.client import ApiEndpoint, NavClient, RetryPolicy
 from adapter.nav.tokens import MaskinportenClient, MaskinportenConfig, TokenCache
 from adapter.observability.health import ReadinessChecks, create_health_app
 from adapter.observability.metrics import LookupMetrics, StateCollector
 from adapter.settings import Settings
 from contracts.operations import APIS
+from contracts.schema import all_schemas
 
 log = logging.getLogger(__name__)
 
@@ -103,41 +102,6 @@ async def nav_client(
         )
 
 
-async def _raw_body(message: StreamMessage[Any]) -> bytes:
-    # FastStream would parse a body whose content-type says JSON, and drop it unseen when that
-    # fails; the lookup service must see every message to reply or dead-letter it.
-    return message.body
-
-
-def declare_lookups(
-    broker: KafkaBroker,
-    settings: Settings,
-    consumer: LookupConsumer,
-    topics: list[str],
-    title: str,
-    group_id: str,
-) -> None:
-    """A lookup subscriber on `topics`, with no automatic commits: `consumer` commits in order."""
-    subscriber = broker.subscriber(
-        *topics,
-        group_id=group_id,
-        ack_policy=AckPolicy.MANUAL,
-        auto_offset_reset="earliest",
-        session_timeout_ms=settings.kafka_session_timeout_ms,
-        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
-        heartbeat_interval_ms=max(100, settings.kafka_session_timeout_ms // 5),
-        listener=consumer.listener,
-        title=title,
-        description="Lookup requests; replies go to reply_to or the reply topic.",
-    )
-
-    @subscriber(decoder=_raw_body)
-    async def on_lookup_request(message: KafkaMessage) -> None:
-        if consumer.attached is None:
-            consumer.attach(subscriber.consumer)
-        await consumer.submit(message.raw_message)
-
-
 async def _warm_tokens(tokens: TokenCache, settings: Settings) -> None:
     """Fetch a token for every scope a caller may use, so readiness means "can call NAV"."""
     scopes = sorted({scope for allowed in settings.callers.values() for scope in allowed})
@@ -203,7 +167,14 @@ async def run_lookups(settings: Settings, stop: asyncio.Event) -> None:
             )
             health = uvicorn.Server(
                 uvicorn.Config(
-                    create_health_app(checks, registry),
+                    create_health_app(
+                        checks,
+                        registry,
+                        {
+                            "/asyncapi.json": lambda: asyncapi_document(settings),
+                            "/schemas.json": all_schemas,
+                        },
+                    ),
                     host=settings.http_host,
                     port=settings.http_port,
                     log_level="warning",

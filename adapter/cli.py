@@ -81,11 +81,15 @@ async def _request(args: argparse.Namespace) -> int:
 
 
 def _docs() -> int:
+    from adapter.asyncapi import asyncapi_document
     from contracts.docs import with_feeds_table, with_operations_table
     from contracts.schema import write_schemas
 
     for path in write_schemas(Path("contracts/schemas")):
         print(path)
+    asyncapi = Path("contracts/asyncapi.json")
+    asyncapi.write_text(json.dumps(asyncapi_document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    print(asyncapi)
     readme = Path("README.md")
     readme.write_text(with_feeds_table(with_operations_table(readme.read_text())))
     print(readme)

@@ -8,10 +8,10 @@ reset written by an operator (`nav-adapter reset-checkpoint`) reaches a running 
 import asyncio
 import logging
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 from pydantic import ValidationError
 
-from adapter.kafka.offsets import exact_end_offsets
+from adapter.kafka.offsets import exact_end_offsets, range_reader
 from contracts.bridged import Checkpoint
 
 log = logging.getLogger(__name__)
@@ -22,9 +22,8 @@ class CheckpointStore:
         self._topic = topic
         self._partition = TopicPartition(topic, 0)
         self._producer = producer
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None
-        )
+        # It keeps fetching in the background; a short wait keeps offset lookups quick.
+        self._consumer = range_reader(bootstrap_servers, fetch_max_wait_ms=100)
         self._latest: dict[str, Checkpoint] = {}
         self._resets: dict[str, Checkpoint] = {}
         self._watching = False

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from adapter.kafka.offsets import exact_end_offsets
+from adapter.kafka.offsets import exact_end_offsets, range_reader
 from contracts import headers as h
 from contracts.bridged import Checkpoint
 
@@ -69,7 +69,7 @@ async def published_after(
     max_window: int = 100_000,
 ) -> Published:
     """The feed's numbers above `done` in the tail of every partition of `topic`."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None)
+    consumer = range_reader(bootstrap_servers)
     await consumer.start()
     try:
         await consumer.topics()  # fetches the cluster's metadata, so the partitions are known

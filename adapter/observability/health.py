@@ -6,8 +6,9 @@
 - `/metrics`: Prometheus text format.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
@@ -31,7 +32,13 @@ class ReadinessChecks:
         return [name for name, check in checks.items() if not check()]
 
 
-def create_health_app(checks: ReadinessChecks, registry: CollectorRegistry) -> Starlette:
+def create_health_app(
+    checks: ReadinessChecks,
+    registry: CollectorRegistry,
+    documents: Mapping[str, Callable[[], Any]] | None = None,
+) -> Starlette:
+    """`documents`: extra JSON documents by path (e.g. the AsyncAPI), built on first request."""
+
     async def isalive(request: Request) -> Response:
         return JSONResponse({"alive": True})
 
@@ -42,10 +49,16 @@ def create_health_app(checks: ReadinessChecks, registry: CollectorRegistry) -> S
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    return Starlette(
-        routes=[
-            Route("/isalive", isalive),
-            Route("/isready", isready),
-            Route("/metrics", metrics),
-        ]
-    )
+    def serve(build: Callable[[], Any]) -> Callable[[Request], Awaitable[Response]]:
+        cache: list[Any] = []
+
+        async def document(request: Request) -> Response:
+            if not cache:
+                cache.append(build())
+            return JSONResponse(cache[0])
+
+        return document
+
+    routes = [Route("/isalive", isalive), Route("/isready", isready), Route("/metrics", metrics)]
+    routes += [Route(path, serve(build)) for path, build in (documents or {}).items()]
+    return Starlette(routes=routes)

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from adapter.kafka.offsets import exact_end_offsets
+from adapter.kafka.offsets import exact_end_offsets, range_reader
 from adapter.lookup.messages import Incoming, Outgoing
 from adapter.replay.select import Range, Selection
 
@@ -82,7 +82,7 @@ async def copy_range(
     progress_every: float = 2.0,
 ) -> Report:
     report = Report()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None)
+    consumer = range_reader(bootstrap_servers)
     producer = (
         None if dry_run else AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all", linger_ms=10)
     )

@@ -20,3 +20,28 @@ def test_committed_schemas_are_current() -> None:
         path = ROOT / "contracts" / "schemas" / name
         assert path.exists(), f"{name} missing: run `make docs`"
         assert orjson.loads(path.read_bytes()) == schema, f"{name} is stale: run `make docs`"
+
+
+def test_committed_asyncapi_is_current() -> None:
+    import json
+
+    from adapter.asyncapi import asyncapi_document
+
+    committed = json.loads((ROOT / "contracts" / "asyncapi.json").read_text())
+    assert committed == json.loads(json.dumps(asyncapi_document())), "run `make docs`"
+
+
+def test_asyncapi_describes_every_channel_and_the_request_payload() -> None:
+    from adapter.asyncapi import asyncapi_document
+
+    document = asyncapi_document()
+    addresses = {channel["address"] for channel in document["channels"].values()}
+    assert {
+        "nav.lookup.v1.requests.{caller}",
+        "nav.lookup.v1.replies",
+        "nav.lookup.v1.dlq",
+        "nav.lookup.v1.audit",
+        "nav.lookup.v1.retry.1",
+    } <= addresses
+    request = document["components"]["schemas"]["LookupRequest"]
+    assert request["discriminator"]["propertyName"] == "operation"
