@@ -14,6 +14,7 @@ import httpx
 import uvicorn
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from prometheus_client import CollectorRegistry
 
 from adapter.asyncapi import asyncapi_document
@@ -129,7 +130,9 @@ async def run_lookups(settings: Settings, stop: asyncio.Event) -> None:
                 service=service, producer=producer, max_in_flight=settings.max_in_flight
             )
             consumers = [consumer]
-            broker = KafkaBroker(settings.kafka_bootstrap_servers, logger=None)
+            broker = KafkaBroker(
+                settings.kafka_bootstrap_servers, logger=None, middlewares=[KafkaTelemetryMiddleware()]
+            )
             declare_lookups(
                 broker,
                 settings,

@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     http_port: int = Field(
         8080, ge=0, le=65535, description="Port of the health and metrics server; 0 picks one."
     )
+    otel_exporter_otlp_endpoint: str | None = Field(
+        None,
+        validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT",
+        description="Where traces go; none: not exported.",
+    )
     consumer_id: str = Field("nav-kafka-adapter", description="Sent to NAV as Nav-Consumer-Id.")
     nav_base_urls: dict[str, str] = Field(
         default_factory=dict, description="API key -> base URL, overriding NAV's production URLs."

@@ -37,6 +37,7 @@ class Replies:
 
     by_request_id: dict[str, dict[str, Any]] = field(default_factory=dict)
     reply_count: Counter[str] = field(default_factory=Counter)
+    reply_headers: dict[str, dict[str, bytes]] = field(default_factory=dict)
     dead_letters: list[tuple[bytes, dict[str, bytes]]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
@@ -94,6 +95,7 @@ async def _collect(consumer: AIOKafkaConsumer, settings: Settings, replies: Repl
             correlation = headers.get(h.CORRELATION_ID, b"").decode()
             replies.by_request_id[correlation] = orjson.loads(record.value)
             replies.reply_count[correlation] += 1
+            replies.reply_headers[correlation] = headers
         replies.arrived.set()
 
 

@@ -16,11 +16,13 @@ from contextlib import suppress
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
+from opentelemetry.context import Context
 
 from adapter.kafka.producer import Producer
 from adapter.lookup.inflight import KeyedSequencer, OffsetTracker
 from adapter.lookup.messages import Incoming
 from adapter.lookup.service import LookupService
+from adapter.observability.tracing import current_context, lookup_span
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +93,8 @@ class LookupConsumer:
             tuple(record.headers),
         )
         key = (record.topic, record.partition, record.key) if record.key is not None else None
-        self._sequencer.submit(key, lambda: self._process(tp, incoming))
+        parent = current_context()  # FastStream's consume span, from its telemetry middleware
+        self._sequencer.submit(key, lambda: self._process(tp, incoming, parent))
 
     async def _wait_for_slot_paused(self) -> None:
         # Full: stop fetching rather than buffer, and pick up again as soon as a slot frees.
@@ -106,11 +109,12 @@ class LookupConsumer:
             if consumer is not None:
                 consumer.resume(*(tp for tp in paused if tp in consumer.assignment()))
 
-    async def _process(self, tp: TopicPartition, incoming: Incoming) -> None:
+    async def _process(self, tp: TopicPartition, incoming: Incoming, parent: Context) -> None:
         try:
             if self._hold is not None and (delay := self._hold(incoming)) > 0:
                 await asyncio.sleep(delay)
-            outgoing = await self._service.handle(incoming)
+            with lookup_span(parent, incoming.topic, incoming.partition, incoming.offset):
+                outgoing = await self._service.handle(incoming)
             await self._producer.send_all(outgoing)
             self._tracker.finish(tp, incoming.offset)
         finally:

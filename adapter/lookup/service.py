@@ -28,6 +28,7 @@ from adapter.lookup.guards import CallerQuota, RecentReplies
 from adapter.lookup.messages import Incoming, Outgoing
 from adapter.nav.errors import NavError
 from adapter.observability.metrics import LookupMetrics
+from adapter.observability.tracing import annotate, trace_headers
 from contracts import headers as h
 from contracts.ident import mask_ident
 from contracts.lookups import LOOKUP_REQUEST, LookupBase
@@ -134,6 +135,7 @@ class LookupService:
             return [self._dead_letter(msg, dead.reason)]
 
         operation = body.get("operation") if isinstance(body.get("operation"), str) else None
+        annotate(**{"nav.call_id": str(request_id)})
         request: LookupBase | None = None
         repeated = self._recent.get(request_id)
         if repeated is not None:
@@ -209,6 +211,7 @@ class LookupService:
             (h.CORRELATION_ID, str(request_id).encode()),
             (h.OPERATION, (operation or "").encode()),
             ("content-type", b"application/json"),
+            *trace_headers(),
         ]
 
     def _preconditions(self, msg: Incoming) -> tuple[UUID, str, dict[str, Any]]:

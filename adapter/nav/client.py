@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from opentelemetry.trace import Span
 from pydantic import SecretStr
 
 from adapter.nav.auth import NavTokenAuth
@@ -20,6 +21,7 @@ from adapter.nav.breaker import CircuitBreaker
 from adapter.nav.calls import build_call, interpret
 from adapter.nav.errors import NavError, NavRejected, NavUnavailable
 from adapter.nav.tokens import TokenCache, TokenEndpointError
+from adapter.observability.tracing import nav_call_span
 from contracts.lookups import LookupBase
 from contracts.operations import Operation
 from contracts.replies import ErrorCode
@@ -132,6 +134,10 @@ class NavClient:
                 return result
 
     async def _once(self, op: Operation, request: LookupBase, remaining: float | None) -> Any:
+        with nav_call_span(op.api.key, op.name, str(request.request_id)) as span:
+            return await self._exchange(op, request, remaining, span)
+
+    async def _exchange(self, op: Operation, request: LookupBase, remaining: float | None, span: Span) -> Any:
         endpoint = self._endpoints[op.api.key]
         call = build_call(op, request)
         call_id = str(request.request_id)
@@ -165,6 +171,7 @@ class NavClient:
             if mapped is None:
                 raise
             raise mapped from None
+        span.set_attribute("http.response.status_code", response.status_code)
         if self._observe is not None:
             self._observe(op.api.key, str(response.status_code), time.monotonic() - started)
         return interpret(op, response.status_code, response.headers, response.content)

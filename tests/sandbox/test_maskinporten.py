@@ -46,7 +46,7 @@ _REJECTIONS: dict[str, tuple[dict[str, Any], str]] = {
     "iat too old": ({"age": 30}, "invalid_grant"),
     "exp - iat > 120": ({"lifetime": 121}, "invalid_grant"),
     "unknown claim": ({"extra": {"sub": "someone"}}, "invalid_grant"),
-    "disallowed scope": ({"scope": "nav:pensjon/v1/samordning"}, "invalid_scope"),
+    "disallowed scope": ({"scope": "nav:not/registered"}, "invalid_scope"),
     "one scope of two disallowed": ({"scope": f"{SCOPE} nav:other"}, "invalid_scope"),
     "no scope": ({"scope": None}, "invalid_scope"),
 }
