@@ -1,0 +1,137 @@
+"""LookupConsumer with a fake Kafka consumer: bounded, paused when full, committed in order."""
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any, cast
+
+from aiokafka import ConsumerRecord, TopicPartition
+
+from adapter.lookup.consumer import LookupConsumer
+from adapter.lookup.messages import Incoming, Outgoing
+
+TP = TopicPartition("requests", 0)
+
+
+class FakeKafkaConsumer:
+    def __init__(self) -> None:
+        self.paused: set[TopicPartition] = set()
+        self.pause_calls = 0
+        self.commits: list[dict[TopicPartition, int]] = []
+
+    def assignment(self) -> set[TopicPartition]:
+        return {TP}
+
+    def pause(self, *partitions: TopicPartition) -> None:
+        self.pause_calls += 1
+        self.paused.update(partitions)
+
+    def resume(self, *partitions: TopicPartition) -> None:
+        self.paused.difference_update(partitions)
+
+    def highwater(self, tp: TopicPartition) -> int:
+        return 10
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        self.commits.append(dict(offsets))
+
+
+class GatedService:
+    """Answers a record only when the test opens its gate."""
+
+    def __init__(self) -> None:
+        self.gates: dict[int, asyncio.Event] = {}
+        self.started: list[int] = []
+
+    async def handle(self, msg: Incoming) -> list[Outgoing]:
+        self.started.append(msg.offset)
+        await self.gates.setdefault(msg.offset, asyncio.Event()).wait()
+        return [Outgoing("replies", None, b"{}", ())]
+
+    def open(self, offset: int) -> None:
+        self.gates.setdefault(offset, asyncio.Event()).set()
+
+
+class AckingProducer:
+    def __init__(self) -> None:
+        self.sent: list[Sequence[Outgoing]] = []
+
+    async def send_all(self, records: Sequence[Outgoing]) -> None:
+        self.sent.append(records)
+
+
+def _record(offset: int, key: bytes | None = None) -> ConsumerRecord[bytes, bytes]:
+    return ConsumerRecord(
+        topic=TP.topic,
+        partition=0,
+        offset=offset,
+        timestamp=0,
+        timestamp_type=0,
+        key=key,
+        value=b"{}",
+        checksum=None,
+        serialized_key_size=0,
+        serialized_value_size=2,
+        headers=(),
+    )
+
+
+def _setup(max_in_flight: int) -> tuple[LookupConsumer, FakeKafkaConsumer, GatedService]:
+    service, kafka = GatedService(), FakeKafkaConsumer()
+    consumer = LookupConsumer(
+        service=cast(Any, service), producer=cast(Any, AckingProducer()), max_in_flight=max_in_flight
+    )
+    consumer.attach(cast(Any, kafka))
+    return consumer, kafka, service
+
+
+async def _settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_commits_stop_at_the_oldest_unanswered_record() -> None:
+    consumer, kafka, service = _setup(max_in_flight=10)
+    for offset in range(3):
+        await consumer.submit(_record(offset, key=str(offset).encode()))
+    await _settle()
+    service.open(1)
+    service.open(2)
+    await _settle()
+    await consumer.commit()
+    assert kafka.commits == []  # offset 0 is still in flight
+    service.open(0)
+    await _settle()
+    await consumer.commit()
+    assert kafka.commits == [{TP: 3}]
+
+
+async def test_full_means_paused_partitions_not_a_growing_buffer() -> None:
+    consumer, kafka, service = _setup(max_in_flight=2)
+    await consumer.submit(_record(0, b"a"))
+    await consumer.submit(_record(1, b"b"))
+    third = asyncio.create_task(consumer.submit(_record(2, b"c")))
+    await _settle()
+    assert not third.done() and kafka.paused == {TP}
+    assert consumer.in_flight == 2
+    service.open(0)
+    await asyncio.wait_for(third, 1)
+    assert kafka.paused == set() and kafka.pause_calls == 1
+    assert sorted(service.started) == [0, 1, 2]
+
+
+async def test_same_key_waits_for_the_one_before() -> None:
+    consumer, _, service = _setup(max_in_flight=10)
+    await consumer.submit(_record(0, b"same"))
+    await consumer.submit(_record(1, b"same"))
+    await consumer.submit(_record(2, b"other"))
+    await _settle()
+    assert service.started == [0, 2]
+    service.open(0)
+    await _settle()
+    assert service.started == [0, 2, 1]
+
+
+async def test_lag_is_what_the_broker_has_beyond_what_was_taken() -> None:
+    consumer, _, _ = _setup(max_in_flight=10)
+    await consumer.submit(_record(3))
+    assert consumer.lag() == {TP: 6}
