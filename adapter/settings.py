@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     kafka_fetch_max_wait_ms: int = Field(
         100, ge=1, description="Longest a fetch waits for data: bounds the latency a quiet partition adds."
     )
+    kafka_max_batch: int = Field(200, ge=1, description="Records taken from Kafka at a time.")
     kafka_session_timeout_ms: int = Field(
         10_000, ge=1000, description="How soon the group notices a dead instance and hands its partitions on."
     )

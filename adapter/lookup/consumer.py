@@ -93,7 +93,7 @@ class LookupConsumer:
             tuple(record.headers),
         )
         key = (record.topic, record.partition, record.key) if record.key is not None else None
-        parent = current_context()  # FastStream's consume span, from its telemetry middleware
+        parent = current_context()  # FastStream's batch span, from its telemetry middleware
         self._sequencer.submit(key, lambda: self._process(tp, incoming, parent))
 
     async def _wait_for_slot_paused(self) -> None:
@@ -113,7 +113,7 @@ class LookupConsumer:
         try:
             if self._hold is not None and (delay := self._hold(incoming)) > 0:
                 await asyncio.sleep(delay)
-            with lookup_span(parent, incoming.topic, incoming.partition, incoming.offset):
+            with lookup_span(parent, incoming.headers, incoming.topic, incoming.partition, incoming.offset):
                 outgoing = await self._service.handle(incoming)
             await self._producer.send_all(outgoing)
             self._tracker.finish(tp, incoming.offset)

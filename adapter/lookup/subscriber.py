@@ -2,8 +2,10 @@
 
 from typing import Any
 
+from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.annotations import KafkaMessage as Message
+from faststream.kafka.message import FAKE_CONSUMER, KafkaMessage
 from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 
@@ -11,10 +13,15 @@ from adapter.lookup.consumer import LookupConsumer
 from adapter.settings import Settings
 
 
-async def _raw_body(message: StreamMessage[Any]) -> bytes:
-    # FastStream would parse a body whose content-type says JSON, and drop it unseen when that
-    # fails; the lookup service must see every message to reply or dead-letter it.
-    return message.body
+async def _records_untouched(records: tuple[ConsumerRecord[bytes, bytes], ...]) -> KafkaMessage:
+    # FastStream's own parser decodes every header as UTF-8 and its decoder parses JSON bodies;
+    # either failure drops the message unseen. The lookup service must see every record as it
+    # came, to reply or dead-letter it, so the records pass through undecoded.
+    return KafkaMessage(raw_message=records, body=b"", consumer=FAKE_CONSUMER)
+
+
+async def _nothing_to_decode(message: StreamMessage[Any]) -> None:
+    return None
 
 
 def declare_lookups(
@@ -25,9 +32,16 @@ def declare_lookups(
     title: str,
     group_id: str,
 ) -> None:
-    """A lookup subscriber on `topics`, with no automatic commits: `consumer` commits in order."""
+    """A lookup subscriber on `topics`, with no automatic commits: `consumer` commits in order.
+
+    It takes batches, so FastStream's per-message cost is paid once per batch; `consumer` still
+    schedules, orders and commits every record on its own.
+    """
     subscriber = broker.subscriber(
         *topics,
+        batch=True,
+        max_records=settings.kafka_max_batch,
+        batch_timeout_ms=settings.kafka_fetch_max_wait_ms,
         group_id=group_id,
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
@@ -39,8 +53,9 @@ def declare_lookups(
         description="Lookup requests; replies go to reply_to or the reply topic.",
     )
 
-    @subscriber(decoder=_raw_body)
-    async def on_lookup_request(message: KafkaMessage) -> None:
+    @subscriber(parser=_records_untouched, decoder=_nothing_to_decode)
+    async def on_lookup_requests(message: Message) -> None:
         if consumer.attached is None:
             consumer.attach(subscriber.consumer)
-        await consumer.submit(message.raw_message)
+        for record in message.raw_message:
+            await consumer.submit(record)

@@ -1,7 +1,8 @@
 """OpenTelemetry: a span per lookup and per NAV call, joined to the caller's trace.
 
-FastStream's middleware opens the consume span; the lookup itself runs after the handler has
-returned (lookups are concurrent), so its span takes the handler's context as parent explicitly.
+FastStream's middleware opens a span per batch; each lookup runs after the handler has returned
+(lookups are concurrent), so its span takes the request's own `traceparent` as parent, or the
+batch span where the request carries none.
 The NAV call span carries `nav.call_id` (= request id = Nav-Call-Id), and the reply carries
 `traceparent`, so a caller can follow one request from its topic to its reply.
 Export is configured by the standard OTEL_* variables; without OTEL_EXPORTER_OTLP_ENDPOINT
@@ -35,11 +36,23 @@ def current_context() -> context.Context:
     return context.get_current()
 
 
+def _record_context(headers: Sequence[tuple[str, bytes]], fallback: context.Context) -> context.Context:
+    """The trace the request's own headers carry; FastStream's batch span when they carry none."""
+    carrier = {
+        key: value.decode("utf-8", "replace")
+        for key, value in headers
+        if key in ("traceparent", "tracestate")
+    }
+    return propagate.extract(carrier, context=fallback) if carrier else fallback
+
+
 @contextmanager
-def lookup_span(parent: context.Context, topic: str, partition: int, offset: int) -> Iterator[Span]:
+def lookup_span(
+    fallback: context.Context, headers: Sequence[tuple[str, bytes]], topic: str, partition: int, offset: int
+) -> Iterator[Span]:
     with TRACER.start_as_current_span(
         "lookup",
-        context=parent,
+        context=_record_context(headers, fallback),
         kind=SpanKind.CONSUMER,
         attributes={
             "messaging.system": "kafka",

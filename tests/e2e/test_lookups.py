@@ -129,6 +129,14 @@ async def test_garbage_claiming_to_be_json_is_still_a_dead_letter(stack: Stack) 
     assert (await stack.ask("frikort.brev", ident=PERSON.ident))["status"] == "ok"
 
 
+async def test_binary_headers_do_not_lose_the_message(stack: Stack) -> None:
+    marker = uuid.uuid4().hex.encode()
+    await stack.producer.send_and_wait(stack.topic("team-a"), b"junk " + marker, headers=[("h", b"\xff\xfe")])
+    await stack.wait_for(lambda: any(marker in v for v, _ in stack.replies.dead_letters))
+    headers = next(hd for v, hd in stack.replies.dead_letters if marker in v)
+    assert headers["h"] == b"\xff\xfe"
+
+
 async def test_outage_is_a_retryable_error_and_recovery_answers_again(stack: Stack) -> None:
     (await stack.http.post("/_sandbox/faults", json={"status": 503})).raise_for_status()
     reply = await stack.ask("frikort.brev", ident=PERSON.ident)
