@@ -41,5 +41,9 @@ e2e: install
 docs: install
 	$(BIN)/nav-adapter docs
 
+## Benchmark: the adapter against a bare aiokafka + aiohttp pipeline (not part of `make test`).
+bench: install
+	$(BIN)/python -m bench
+
 clean:
 	rm -rf $(VENV) .dev .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,157 @@
+"""The real adapter in a process of its own: `python -m bench.adapter_proc CONFIG_JSON`.
+
+Builds the settings `dev_settings` gives (every scope for the `dev` caller) with the bench's
+topics, group, concurrency and HTTP transport, logs as `nav-adapter lookups` does, and runs
+`run_lookups` until SIGTERM. With `profile_path` set it runs under pyinstrument.
+"""
+
+import asyncio
+import gc
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from adapter.app import run_lookups
+from adapter.logs import configure_logging
+from bench.config import PipelineConfig
+
+
+def async_context_use() -> None:
+    """Experiment: FastStream's `Context` resolved on the event loop instead of a worker thread.
+
+    The adapter's handler takes `message: KafkaMessage`, a `Context` field whose `use` is a plain
+    function, which fast_depends runs with `anyio.to_thread.run_sync`: one thread hop per message,
+    in the subscriber's serial consume loop. Making `use` a coroutine function removes the hop.
+    """
+    from faststream._internal.context.context_type import Context
+
+    sync_use = Context.use
+
+    async def use(self: Context, /, **kwargs: Any) -> dict[str, Any]:
+        return sync_use(self, **kwargs)
+
+    Context.use = use  # type: ignore[assignment,method-assign]
+
+
+class _ContextFreeSubscriber:
+    """Registers `handler(message)` as a handler with no parameters that reads the message itself."""
+
+    def __init__(self, broker: Any, inner: Any) -> None:
+        self._broker = broker
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def __call__(self, handler: Callable[[Any], Awaitable[None]] | None = None, **options: Any) -> Any:
+        if handler is None:
+            return lambda h: self(h, **options)
+        context = self._broker.context
+
+        async def on_message() -> None:
+            await handler(context.get_local("message"))
+
+        self._inner(on_message, **options)
+        return handler
+
+
+def context_free_handler() -> None:
+    """Experiment: the lookup handler without `message: KafkaMessage` in its signature.
+
+    Any fast_depends custom field (FastStream's `Context`) costs the serial consume loop an anyio
+    task group and a worker-thread hop per message, so under load it takes about one message per
+    event-loop turn. A handler with no parameters that reads `broker.context.get_local("message")`
+    has neither. Applied by wrapping `KafkaBroker.subscriber`; the adapter's code is unchanged.
+    """
+    from faststream.kafka import KafkaBroker
+
+    subscriber = KafkaBroker.subscriber
+
+    def wrapped(self: KafkaBroker, *topics: Any, **options: Any) -> Any:
+        return _ContextFreeSubscriber(self, subscriber(self, *topics, **options))
+
+    KafkaBroker.subscriber = wrapped  # type: ignore[method-assign,assignment]
+
+
+def no_pause() -> None:
+    """Experiment: when all slots are taken, wait for one without pausing the partitions.
+
+    aiokafka drops the records it has prefetched for a partition that is paused and fetches them
+    again after `resume`; at saturation the adapter pauses and resumes on nearly every record.
+    Waiting for a slot already holds the consume loop, and aiokafka's prefetch is bounded.
+    """
+    from adapter.lookup.consumer import LookupConsumer
+
+    async def wait_for_slot(self: LookupConsumer) -> None:
+        await self._slots.acquire()
+        self._slots.release()
+
+    LookupConsumer._wait_for_slot_paused = wait_for_slot  # type: ignore[method-assign]
+
+
+def gc_freeze() -> None:
+    """Experiment: everything imported so far moved out of the collector's sight (`gc.freeze`).
+
+    A full collection walks every tracked object, including the tens of thousands that imports
+    and pydantic's schemas leave behind; frozen, they are skipped, so a collection pauses less.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def warning_logs() -> None:
+    """Experiment: no INFO line per lookup (the root logger at WARNING)."""
+    logging.getLogger().setLevel(logging.WARNING)
+
+
+VARIANTS: dict[str, Callable[[], None]] = {
+    "async-context": async_context_use,
+    "context-free-handler": context_free_handler,
+    "no-pause": no_pause,
+    "gc-freeze": gc_freeze,
+    "warning-logs": warning_logs,
+}
+"""Experiments, applied in the adapter's process only; join several with "+"."""
+
+
+def apply_variant(variant: str) -> None:
+    for name in filter(None, variant.split("+")):
+        VARIANTS[name]()
+
+
+async def _main(config: PipelineConfig) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await run_lookups(config.settings(), stop)
+
+
+def main(argv: list[str]) -> int:
+    config = PipelineConfig.from_json(argv[0])
+    configure_logging(config.log_level, json_lines=True)
+    apply_variant(config.variant)
+    print("ready", flush=True)
+    if not config.profile_path:
+        asyncio.run(_main(config))
+        return 0
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.001)
+    with profiler:
+        asyncio.run(_main(config))
+    path = Path(config.profile_path)
+    tree = profiler.output_text(unicode=True, show_all=False)
+    flat = profiler.output_text(unicode=True, flat=True)
+    path.write_text(f"{tree}\n== where the time is spent (self time, flat) ==\n{flat}")
+    path.with_suffix(".html").write_text(profiler.output_html())
+    if profiler.last_session is not None:
+        profiler.last_session.save(str(path.with_suffix(".pyisession")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,66 @@
+"""Starting a bench process, waiting for its `ready` line, and stopping it."""
+
+import asyncio
+import contextlib
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import procstat
+
+
+@dataclass
+class Child:
+    name: str
+    process: asyncio.subprocess.Process
+    ready_line: str
+    log_path: Path
+    cpu_at_ready: float
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def cpu_since_ready(self) -> float:
+        return procstat.cpu_seconds(self.pid) - self.cpu_at_ready
+
+    def alive(self) -> bool:
+        return self.process.returncode is None
+
+    async def stop(self, timeout: float = 60.0) -> int:
+        if self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.process.wait(), timeout)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+        return self.process.returncode or 0
+
+    def log_tail(self, lines: int = 15) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+
+async def start(name: str, module: str, args: list[str], log_path: Path, timeout: float = 60.0) -> Child:
+    """`python -m module args...`, stderr to `log_path`; returns once it printed `ready`."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", module, *args, stdout=asyncio.subprocess.PIPE, stderr=log
+        )
+    assert process.stdout is not None
+    child = Child(name, process, "", log_path, 0.0)
+    try:
+        line = (await asyncio.wait_for(process.stdout.readline(), timeout)).decode().strip()
+    except TimeoutError:
+        line = ""
+    if not line.startswith("ready"):
+        await child.stop(5)
+        raise RuntimeError(f"{name} did not start; its log ({log_path}) ends:\n{child.log_tail()}")
+    child.ready_line = line
+    child.cpu_at_ready = procstat.cpu_seconds(process.pid)
+    return child
