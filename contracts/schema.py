@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, TypeAdapter
 
+from contracts.bridged import BRIDGED_RECORD, Checkpoint
 from contracts.lookups import LOOKUP_REQUEST
 from contracts.operations import OPERATIONS
 from contracts.replies import ErrorReply
@@ -50,6 +51,8 @@ def all_schemas() -> dict[str, dict[str, Any]]:
     schemas: dict[str, dict[str, Any]] = {
         "lookup-request.json": json_schema(LOOKUP_REQUEST),
         "error-reply.json": json_schema(ErrorReply),
+        "bridged-record.json": json_schema(BRIDGED_RECORD),
+        "bridge-checkpoint.json": json_schema(Checkpoint),
     }
     for op in OPERATIONS:
         schemas[f"request.{op.name}.json"] = json_schema(op.request_model)

@@ -75,16 +75,36 @@ class NavApi:
         )
 
     def _deny(self, op: Operation, request: Request) -> Response | None:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        issued = self._tokens.get(token) if scheme.lower() == "bearer" and token else None
-        if issued is None:
-            return error_response(401, "missing, unknown or expired bearer token", _UNAUTHORIZED)
-        if op.api.key in self._config.subscription_key_apis:
-            key = request.headers.get(SUBSCRIPTION_KEY_HEADER, "").encode()
-            if not compare_digest(key, self._config.subscription_key.encode()):
-                return error_response(403, "missing or invalid subscription key")
-        if op.scope not in issued.scopes:
-            return error_response(403, f"the token lacks scope {op.scope}")
-        if op.needs_consent and not request.headers.get(CONSENT_HEADER):
-            return error_response(403, f"{CONSENT_HEADER} is required")
-        return None
+        return deny(
+            self._config,
+            self._tokens,
+            request,
+            api_key=op.api.key,
+            scope=op.scope,
+            needs_consent=op.needs_consent,
+        )
+
+
+def deny(
+    config: SandboxConfig,
+    tokens: TokenStore,
+    request: Request,
+    *,
+    api_key: str,
+    scope: str,
+    needs_consent: bool = False,
+) -> Response | None:
+    """The gateway's answer to a request it refuses (401 or 403), or None to let it through."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    issued = tokens.get(token) if scheme.lower() == "bearer" and token else None
+    if issued is None:
+        return error_response(401, "missing, unknown or expired bearer token", _UNAUTHORIZED)
+    if api_key in config.subscription_key_apis:
+        key = request.headers.get(SUBSCRIPTION_KEY_HEADER, "").encode()
+        if not compare_digest(key, config.subscription_key.encode()):
+            return error_response(403, "missing or invalid subscription key")
+    if scope not in issued.scopes:
+        return error_response(403, f"the token lacks scope {scope}")
+    if needs_consent and not request.headers.get(CONSENT_HEADER):
+        return error_response(403, f"{CONSENT_HEADER} is required")
+    return None

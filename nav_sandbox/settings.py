@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from contracts.feeds import FEED_APIS, FEEDS
 from contracts.operations import APIS, OPERATIONS
 
 MAX_GRANT_LIFETIME_SECONDS = 120
@@ -13,15 +14,17 @@ MAX_GRANT_LIFETIME_SECONDS = 120
 
 def _subscription_key_apis() -> frozenset[str]:
     # Only Azure APIM (api.nav.no) wants Ocp-Apim-Subscription-Key; pensjon-gw (KrakenD) does not.
-    return frozenset(api.key for api in APIS if api.default_base_url.startswith("https://api.nav.no"))
+    return frozenset(
+        api.key for api in (*APIS, *FEED_APIS) if api.default_base_url.startswith("https://api.nav.no")
+    )
 
 
 def _all_scopes() -> frozenset[str]:
-    return frozenset(op.scope for op in OPERATIONS)
+    return frozenset(op.scope for op in OPERATIONS) | {feed.scope for feed in FEEDS}
 
 
 def _mount_prefixes() -> Mapping[str, str]:
-    return MappingProxyType({api.key: f"/{api.key}" for api in APIS})
+    return MappingProxyType({api.key: f"/{api.key}" for api in (*APIS, *FEED_APIS)})
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class SandboxConfig:
     """How many requests `GET /_sandbox/requests` keeps (the oldest are dropped)."""
     fault_seed: int | None = None
     """Seed for the `error_rate` dice; None for a fresh one."""
+    feed_events: int = 20
+    """Events each feed's log (each tpnr's, for samordning) holds when first asked for."""
 
     def mount_prefix(self, api_key: str) -> str:
         return self.mount_prefixes.get(api_key, f"/{api_key}").rstrip("/")

@@ -173,10 +173,13 @@ class FeedBridge:
             expected,
             self._feed.id,
         )
-        while True:
-            await self._sleep(self._halt_poll)
-            await self._checkpoints.poll()
-            if (reset := self._checkpoints.pop_reset(self._feed.id)) is not None:
-                metrics.HALTED.labels(self._feed.id).set(0)
-                log.warning("feed %s: checkpoint reset to %d; going on", self._feed.id, reset.sequence)
-                return reset
+        try:
+            while True:
+                await self._sleep(self._halt_poll)
+                await self._checkpoints.poll()
+                if (reset := self._checkpoints.pop_reset(self._feed.id)) is not None:
+                    log.warning("feed %s: checkpoint reset to %d; going on", self._feed.id, reset.sequence)
+                    return reset
+        finally:
+            # Also when the lease goes: the next holder will find the gap and say so itself.
+            metrics.HALTED.labels(self._feed.id).set(0)

@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
 from adapter.bridge.app import run_bridge
 from adapter.bridge.settings import BridgeSettings
 from adapter.dev import dev_settings, serve_sandbox
 from adapter.devkeys import DevKeys
 from adapter.embedded_broker import free_port
-from adapter.kafka.offsets import exact_end_offsets
+from adapter.kafka.offsets import exact_end_offsets, range_reader
 from adapter.settings import Settings
 from contracts import headers as h
 from contracts.feeds import FEED_APIS
@@ -54,7 +54,7 @@ class Record:
 
 async def read_topic(bootstrap: str, topic: str) -> list[Record]:
     """Every record on `topic` now, in partition and offset order."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    consumer = range_reader(bootstrap)
     await consumer.start()
     try:
         await consumer.topics()

@@ -9,7 +9,8 @@ import pytest
 from contracts.feeds import FEEDS, FEEDS_BY_NAME, Feed
 from nav_sandbox import SandboxConfig, create_app
 from nav_sandbox.faults import Faults
-from nav_sandbox.feeds import SandboxFeeds, make_item
+from nav_sandbox.feed_logs import make_item
+from nav_sandbox.feeds import SandboxFeeds
 from nav_sandbox.maskinporten import TokenStore
 from nav_sandbox.recorder import Recorder
 from tests.sandbox.conftest import SUBSCRIPTION_KEY, Sandbox

@@ -1,6 +1,7 @@
 """The bridge's pure parts: pages, continuity, resume plans, records, settings, pacing, the lease assignor."""
 
 import asyncio
+from pathlib import Path
 
 import orjson
 import pytest
@@ -16,7 +17,8 @@ from adapter.bridge.settings import BridgeSettings
 from adapter.bridge.source import FeedItem, Page, answer_error, parse_page
 from adapter.nav.errors import NavContractError, NavRejected, NavUnavailable
 from contracts.bridged import BRIDGED_RECORD, BridgedEvent, Checkpoint, GapRecord
-from contracts.feeds import FEEDS_BY_NAME
+from contracts.docs import FEEDS_END, FEEDS_START, feeds_table, with_feeds_table
+from contracts.feeds import FEEDS_BY_NAME, parse_feed_id
 
 FNR = "13097248022"
 TRYGD = ConfiguredFeed.of(FEEDS_BY_NAME["trygdehendelser"], page_size=5)
@@ -272,3 +274,21 @@ def test_the_lease_stays_with_its_holder() -> None:
     assert fresh["a"].partitions() and not fresh["b"].partitions()
     assignor.on_assignment(assignment["b"])
     assert assignor.metadata(["lease"]).user_data == b"held"
+
+
+# --- docs ---
+
+
+def test_readme_feeds_table_is_current() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert FEEDS_START in readme and FEEDS_END in readme
+    assert with_feeds_table(readme) == readme, "run `make docs`"
+    assert feeds_table() in readme
+
+
+def test_feed_ids() -> None:
+    assert parse_feed_id("samordning.vedtak.3010") == (FEEDS_BY_NAME["samordning.vedtak"], "3010")
+    assert parse_feed_id("kuhr") == (FEEDS_BY_NAME["kuhr"], None)
+    for bad in ("samordning.vedtak", "kuhr.3010", "samordning.vedtak.30100", "nope"):
+        with pytest.raises(ValueError, match="not a feed id"):
+            parse_feed_id(bad)
