@@ -23,7 +23,7 @@ def test_runs_apache_kafka_in_kraft_mode_the_sandbox_and_the_adapter() -> None:
     services = _compose()["services"]
     assert services["kafka"]["image"].startswith("apache/kafka:")
     assert "controller" in services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"]
-    assert {"sandbox", "adapter", "keys"} <= set(services)
+    assert {"sandbox", "adapter", "bridge", "keys"} <= set(services)
 
 
 def test_adapter_environment_is_valid_settings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -53,3 +53,16 @@ def test_docker_compose_config_where_an_engine_answers() -> None:
         ["docker", "compose", "-f", str(COMPOSE), "config", "--quiet"], capture_output=True, timeout=60
     )
     assert result.returncode == 0, result.stderr.decode()
+
+
+def test_bridge_environment_is_valid_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from adapter.bridge.settings import BridgeSettings
+
+    env = _compose()["services"]["bridge"]["environment"]
+    known = {f"BRIDGE_{name.upper()}" for name in BridgeSettings.model_fields}
+    bridge_vars = {name for name in env if name.startswith("BRIDGE_")}
+    assert bridge_vars <= known, f"unknown bridge settings in compose: {bridge_vars - known}"
+    for name, value in env.items():
+        monkeypatch.setenv(name, str(value))
+    settings = BridgeSettings()
+    assert settings.feeds and settings.samordning_tpnr == ["3010"]
