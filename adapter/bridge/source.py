@@ -8,7 +8,7 @@ decides about retrying). Tokens come from the shared token cache through `NavTok
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import orjson
@@ -18,10 +18,9 @@ from adapter.bridge.feed import ConfiguredFeed
 from adapter.bridge.pacing import RateLimiter
 from adapter.nav.auth import NavTokenAuth
 from adapter.nav.calls import retry_after_seconds
-from adapter.nav.client import ApiEndpoint, map_transport_errors
+from adapter.nav.client import ApiEndpoint, map_transport_errors, nav_headers
 from adapter.nav.errors import NavContractError, NavError, NavRejected, NavUnavailable
 from contracts.feeds import Feed, Sequencing
-from contracts.operations import Operation
 from contracts.replies import ErrorCode
 
 
@@ -93,12 +92,6 @@ def answer_error(feed_id: str, status: int, headers: Mapping[str, str]) -> NavEr
     return NavRejected(code, f"feed {feed_id}: NAV answered {status}", http_status=status)
 
 
-@dataclass(frozen=True)
-class _Label:
-    # `map_transport_errors` reads only the operation's name, for its messages.
-    name: str
-
-
 class FeedSource:
     def __init__(
         self,
@@ -135,15 +128,7 @@ class FeedSource:
         """One page from `start` on; raises NavError."""
         if self._limiter is not None:
             await self._limiter.acquire()
-        call_id = str(uuid.uuid4())
-        headers = {
-            "Nav-Call-Id": call_id,
-            "X-Request-Id": call_id,
-            "Nav-Consumer-Id": self._consumer_id,
-            "Accept": "application/json",
-        }
-        if self._key is not None:
-            headers["Ocp-Apim-Subscription-Key"] = self._key.get_secret_value()
+        headers = nav_headers(str(uuid.uuid4()), self._consumer_id, self._key)
         try:
             response = await self._http.get(
                 self._url,
@@ -153,7 +138,7 @@ class FeedSource:
                 timeout=self._timeout,
             )
         except Exception as exc:
-            mapped = map_transport_errors(exc, cast(Operation, _Label(f"feed {self._feed.id}")))
+            mapped = map_transport_errors(exc, f"feed {self._feed.id}")
             if mapped is None:
                 raise
             raise mapped from None

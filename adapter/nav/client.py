@@ -48,19 +48,32 @@ class RetryPolicy:
         return float(rng() * min(self.max_delay, self.base_delay * 2**attempt))
 
 
-def map_transport_errors(exc: Exception, op: Operation) -> NavError | None:
-    """The NavError an httpx or token failure stands for; None if it is neither."""
+def map_transport_errors(exc: Exception, name: str) -> NavError | None:
+    """The NavError an httpx or token failure of call `name` stands for; None if it is neither."""
     if isinstance(exc, NavError):
         return exc
     if isinstance(exc, httpx.TimeoutException):
-        return NavUnavailable(ErrorCode.TIMEOUT, f"{op.name}: NAV did not answer in time")
+        return NavUnavailable(ErrorCode.TIMEOUT, f"{name}: NAV did not answer in time")
     if isinstance(exc, httpx.TransportError):
-        return NavUnavailable(ErrorCode.UPSTREAM_UNAVAILABLE, f"{op.name}: cannot reach NAV")
+        return NavUnavailable(ErrorCode.UPSTREAM_UNAVAILABLE, f"{name}: cannot reach NAV")
     if isinstance(exc, TokenEndpointError):
         if exc.retryable:
-            return NavUnavailable(ErrorCode.UPSTREAM_UNAVAILABLE, f"{op.name}: Maskinporten is unavailable")
-        return NavRejected(ErrorCode.UNAUTHORIZED, f"{op.name}: Maskinporten refused the grant")
+            return NavUnavailable(ErrorCode.UPSTREAM_UNAVAILABLE, f"{name}: Maskinporten is unavailable")
+        return NavRejected(ErrorCode.UNAUTHORIZED, f"{name}: Maskinporten refused the grant")
     return None
+
+
+def nav_headers(call_id: str, consumer_id: str, subscription_key: SecretStr | None) -> dict[str, str]:
+    """The headers every NAV call carries; the key only where the API is configured to want one."""
+    headers = {
+        "Nav-Call-Id": call_id,
+        "X-Request-Id": call_id,
+        "Nav-Consumer-Id": consumer_id,
+        "Accept": "application/json",
+    }
+    if subscription_key is not None:
+        headers["Ocp-Apim-Subscription-Key"] = subscription_key.get_secret_value()
+    return headers
 
 
 class NavClient:
@@ -140,16 +153,10 @@ class NavClient:
     async def _exchange(self, op: Operation, request: LookupBase, remaining: float | None, span: Span) -> Any:
         endpoint = self._endpoints[op.api.key]
         call = build_call(op, request)
-        call_id = str(request.request_id)
         headers = {
-            "Nav-Call-Id": call_id,
-            "X-Request-Id": call_id,
-            "Nav-Consumer-Id": self._consumer_id,
-            "Accept": "application/json",
+            **nav_headers(str(request.request_id), self._consumer_id, endpoint.subscription_key),
             **call.headers,
         }
-        if endpoint.subscription_key is not None:
-            headers["Ocp-Apim-Subscription-Key"] = endpoint.subscription_key.get_secret_value()
         timeout = self._request_timeout if remaining is None else min(self._request_timeout, remaining)
         started = time.monotonic()
         try:
@@ -163,7 +170,7 @@ class NavClient:
                 timeout=timeout,
             )
         except Exception as exc:
-            mapped = map_transport_errors(exc, op)
+            mapped = map_transport_errors(exc, op.name)
             if self._observe is not None:
                 self._observe(
                     op.api.key, mapped.code.value if mapped else "error", time.monotonic() - started
