@@ -83,9 +83,13 @@ async def _request(args: argparse.Namespace) -> int:
 def _docs() -> int:
     from adapter.asyncapi import asyncapi_document
     from contracts.docs import with_feeds_table, with_operations_table
-    from contracts.schema import write_schemas
+    from contracts.schema import all_schemas
 
-    for path in write_schemas(Path("contracts/schemas")):
+    schemas = Path("contracts/schemas")
+    schemas.mkdir(parents=True, exist_ok=True)
+    for name, schema in all_schemas().items():
+        path = schemas / name
+        path.write_text(json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
         print(path)
     asyncapi = Path("contracts/asyncapi.json")
     asyncapi.write_text(json.dumps(asyncapi_document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n")

@@ -1,10 +1,7 @@
-"""JSON Schema of every wire model, written by `python -m contracts.schema DIR`."""
+"""JSON Schema of every wire model; `nav-adapter docs` writes them to contracts/schemas."""
 
-import sys
-from pathlib import Path
 from typing import Any
 
-import orjson
 from pydantic import BaseModel, TypeAdapter
 
 from contracts.bridged import BRIDGED_RECORD, Checkpoint
@@ -59,25 +56,3 @@ def all_schemas() -> dict[str, dict[str, Any]]:
         schemas[f"reply.{op.name}.json"] = json_schema(op.reply_model)
         schemas[f"result.{op.name}.json"] = json_schema(op.result_adapter)
     return schemas
-
-
-def write_schemas(directory: Path) -> list[Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, schema in all_schemas().items():
-        path = directory / name
-        path.write_bytes(orjson.dumps(schema, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
-        written.append(path)
-    return written
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    target = Path(args[0] if args else "contracts/schemas")
-    for path in write_schemas(target):
-        print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
