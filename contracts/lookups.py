@@ -13,7 +13,9 @@ from contracts._wire import WireModel
 from contracts.ident import Ident
 from contracts.nav.pensjon import SimulerAlderspensjonRequestV3
 
-TopicName = Annotated[str, Field(min_length=1, max_length=249, pattern=r"^[A-Za-z0-9._-]+$")]
+TOPIC_NAME_PATTERN = r"^[A-Za-z0-9._-]{1,249}$"
+"""What Kafka accepts as a topic name."""
+TopicName = Annotated[str, Field(pattern=TOPIC_NAME_PATTERN)]
 Tpnr = Annotated[str, Field(pattern=r"^\d{1,4}$", description="Tjenestepensjonsordningens nummer")]
 
 
@@ -126,6 +128,7 @@ LOOKUP_REQUEST: TypeAdapter[LookupRequest] = TypeAdapter(LookupRequest)
 
 __all__ = [
     "LOOKUP_REQUEST",
+    "TOPIC_NAME_PATTERN",
     "AapMeldekort",
     "AapVedtak",
     "FrikortBrev",

@@ -31,13 +31,13 @@ from adapter.observability.metrics import LookupMetrics
 from adapter.observability.tracing import annotate, trace_headers
 from contracts import headers as h
 from contracts.ident import mask_ident
-from contracts.lookups import LOOKUP_REQUEST, LookupBase
+from contracts.lookups import LOOKUP_REQUEST, TOPIC_NAME_PATTERN, LookupBase
 from contracts.operations import OPERATIONS_BY_NAME, Operation, operation_of
 from contracts.replies import RETRYABLE_CODES, ErrorCode, ErrorReply, ReplyError
 
 log = logging.getLogger(__name__)
 
-_TOPIC_NAME = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
+_TOPIC_NAME = re.compile(TOPIC_NAME_PATTERN)
 
 
 class NavCaller(Protocol):
