@@ -18,11 +18,13 @@ from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from prometheus_client import CollectorRegistry
 
 from adapter.asyncapi import asyncapi_document
+from adapter.heap import freeze_startup_objects
 from adapter.kafka.producer import Producer
 from adapter.lookup.consumer import LookupConsumer
 from adapter.lookup.service import LookupPolicy, LookupService, seconds_until_due
 from adapter.lookup.subscriber import declare_lookups
 from adapter.nav.client import ApiEndpoint, NavClient, RetryPolicy
+from adapter.nav.sender import NavSender
 from adapter.nav.tokens import MaskinportenClient, MaskinportenConfig, TokenCache
 from adapter.observability.health import ReadinessChecks, create_health_app
 from adapter.observability.metrics import LookupMetrics, StateCollector
@@ -33,20 +35,17 @@ from contracts.schema import all_schemas
 log = logging.getLogger(__name__)
 
 
-def make_http_client(settings: Settings) -> httpx.AsyncClient:
-    timeout = httpx.Timeout(settings.nav_timeout_seconds, connect=settings.nav_connect_timeout_seconds)
+def make_transport(settings: Settings) -> httpx.AsyncBaseTransport:
+    """The pooled HTTP transport every call to NAV and Maskinporten goes through."""
     limits = httpx.Limits(
         max_connections=settings.nav_max_connections,
         max_keepalive_connections=settings.nav_max_connections,
     )
-    transport: httpx.AsyncBaseTransport
     if settings.http_transport == "aiohttp":
         from httpx_aiohttp import AiohttpTransport
 
-        transport = AiohttpTransport(limits=limits)
-    else:
-        transport = httpx.AsyncHTTPTransport(limits=limits)
-    return httpx.AsyncClient(timeout=timeout, transport=transport)
+        return AiohttpTransport(limits=limits)
+    return httpx.AsyncHTTPTransport(limits=limits)
 
 
 def make_policy(settings: Settings) -> LookupPolicy:
@@ -66,10 +65,12 @@ def make_policy(settings: Settings) -> LookupPolicy:
 
 
 @contextlib.asynccontextmanager
-async def nav_client(
-    settings: Settings, metrics: LookupMetrics | None = None
-) -> AsyncIterator[tuple[NavClient, TokenCache]]:
-    async with make_http_client(settings) as http:
+async def nav_sender(settings: Settings) -> AsyncIterator[tuple[NavSender, TokenCache]]:
+    """The sender of NAV requests and its token cache, over one pooled transport; closed on exit."""
+    transport = make_transport(settings)
+    timeout = httpx.Timeout(settings.nav_timeout_seconds, connect=settings.nav_connect_timeout_seconds)
+    # Maskinporten's token endpoint is called a few times an hour: httpx's client is fine there.
+    async with httpx.AsyncClient(timeout=timeout, transport=transport) as http:
         config = MaskinportenConfig(
             token_url=settings.maskinporten_token_url,
             audience=settings.maskinporten_issuer,
@@ -79,28 +80,31 @@ async def nav_client(
         )
         maskinporten = MaskinportenClient(http=http, config=config)
         tokens = TokenCache(fetcher=maskinporten, margin_seconds=config.refresh_margin_seconds)
-        key = settings.subscription_key()
-        endpoints = {
-            api.key: ApiEndpoint(
-                base_url=settings.base_url(api.key),
-                subscription_key=key if settings.sends_subscription_key(api.key) else None,
-            )
-            for api in APIS
-        }
-        yield (
-            NavClient(
-                http=http,
-                endpoints=endpoints,
-                tokens=tokens,
-                consumer_id=settings.consumer_id,
-                retry=RetryPolicy(attempts=settings.nav_retry_attempts),
-                request_timeout=settings.nav_timeout_seconds,
-                breaker_threshold=settings.nav_breaker_threshold,
-                breaker_cooldown=settings.nav_breaker_cooldown_seconds,
-                observe=metrics.nav_call if metrics is not None else None,
-            ),
-            tokens,
+        sender = NavSender(
+            transport=transport, tokens=tokens, connect_timeout=settings.nav_connect_timeout_seconds
         )
+        yield sender, tokens
+
+
+def make_nav_client(settings: Settings, sender: NavSender, metrics: LookupMetrics | None = None) -> NavClient:
+    key = settings.subscription_key()
+    endpoints = {
+        api.key: ApiEndpoint(
+            base_url=settings.base_url(api.key),
+            subscription_key=key if settings.sends_subscription_key(api.key) else None,
+        )
+        for api in APIS
+    }
+    return NavClient(
+        sender=sender,
+        endpoints=endpoints,
+        consumer_id=settings.consumer_id,
+        retry=RetryPolicy(attempts=settings.nav_retry_attempts),
+        request_timeout=settings.nav_timeout_seconds,
+        breaker_threshold=settings.nav_breaker_threshold,
+        breaker_cooldown=settings.nav_breaker_cooldown_seconds,
+        observe=metrics.nav_call if metrics is not None else None,
+    )
 
 
 async def _warm_tokens(tokens: TokenCache, settings: Settings) -> None:
@@ -121,7 +125,8 @@ async def run_lookups(settings: Settings, stop: asyncio.Event) -> None:
     )
     registry = CollectorRegistry()
     metrics = LookupMetrics(registry)
-    async with nav_client(settings, metrics) as (nav, tokens):
+    async with nav_sender(settings) as (sender, tokens):
+        nav = make_nav_client(settings, sender, metrics)
         await kafka_producer.start()
         try:
             service = LookupService(nav=nav, policy=make_policy(settings), metrics=metrics)
@@ -185,6 +190,7 @@ async def run_lookups(settings: Settings, stop: asyncio.Event) -> None:
                 )
             )
             health_task = asyncio.create_task(health.serve())
+            freeze_startup_objects()
             await broker.start()
             connected.set()
             committers = [asyncio.create_task(c.run_committer()) for c in consumers]

@@ -6,8 +6,6 @@ topics, group, concurrency and HTTP transport, logs as `nav-adapter lookups` doe
 """
 
 import asyncio
-import gc
-import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -76,43 +74,9 @@ def context_free_handler() -> None:
     KafkaBroker.subscriber = wrapped  # type: ignore[method-assign,assignment]
 
 
-def no_pause() -> None:
-    """Experiment: when all slots are taken, wait for one without pausing the partitions.
-
-    aiokafka drops the records it has prefetched for a partition that is paused and fetches them
-    again after `resume`; at saturation the adapter pauses and resumes on nearly every record.
-    Waiting for a slot already holds the consume loop, and aiokafka's prefetch is bounded.
-    """
-    from adapter.lookup.consumer import LookupConsumer
-
-    async def wait_for_slot(self: LookupConsumer) -> None:
-        await self._slots.acquire()
-        self._slots.release()
-
-    LookupConsumer._wait_for_slot_paused = wait_for_slot  # type: ignore[method-assign]
-
-
-def gc_freeze() -> None:
-    """Experiment: everything imported so far moved out of the collector's sight (`gc.freeze`).
-
-    A full collection walks every tracked object, including the tens of thousands that imports
-    and pydantic's schemas leave behind; frozen, they are skipped, so a collection pauses less.
-    """
-    gc.collect()
-    gc.freeze()
-
-
-def warning_logs() -> None:
-    """Experiment: no INFO line per lookup (the root logger at WARNING)."""
-    logging.getLogger().setLevel(logging.WARNING)
-
-
 VARIANTS: dict[str, Callable[[], None]] = {
     "async-context": async_context_use,
     "context-free-handler": context_free_handler,
-    "no-pause": no_pause,
-    "gc-freeze": gc_freeze,
-    "warning-logs": warning_logs,
 }
 """Experiments, applied in the adapter's process only; join several with "+"."""
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import prometheus_client
 from aiokafka import AIOKafkaProducer
 
-from adapter.app import make_http_client, nav_client
+from adapter.app import nav_sender
 from adapter.bridge import metrics
 from adapter.bridge.checkpoints import CheckpointStore
 from adapter.bridge.feed import ConfiguredFeed
@@ -22,8 +22,8 @@ from adapter.bridge.publisher import Publisher
 from adapter.bridge.runner import FeedBridge
 from adapter.bridge.settings import BridgeSettings
 from adapter.bridge.source import FeedSource
+from adapter.heap import freeze_startup_objects
 from adapter.kafka.topics import ensure_topics
-from adapter.nav.auth import NavTokenAuth
 from adapter.nav.client import ApiEndpoint
 from adapter.settings import Settings
 from contracts.feeds import FEED_APIS
@@ -65,7 +65,7 @@ async def run_bridge(settings: Settings, bridge: BridgeSettings, stop: asyncio.E
     checkpoints = CheckpointStore(
         bootstrap_servers=bootstrap, topic=bridge.checkpoint_topic, producer=producer
     )
-    async with nav_client(settings) as (_, tokens), make_http_client(settings) as http:
+    async with nav_sender(settings) as (sender, tokens):
         await producer.start()
         try:
             await checkpoints.start()
@@ -80,12 +80,11 @@ async def run_bridge(settings: Settings, bridge: BridgeSettings, stop: asyncio.E
                 api = feed.feed.api.key
                 source = FeedSource(
                     feed=feed,
-                    http=http,
+                    sender=sender,
                     endpoint=ApiEndpoint(
                         bridge.base_url(api),
                         subscription_key if bridge.sends_subscription_key(api) else None,
                     ),
-                    auth=NavTokenAuth(tokens=tokens, scope=feed.feed.scope),
                     consumer_id=settings.consumer_id,
                     limiter=limiters.get(api),
                     timeout=settings.nav_timeout_seconds,
@@ -112,6 +111,7 @@ async def run_bridge(settings: Settings, bridge: BridgeSettings, stop: asyncio.E
                         on_change=_active_gauge(feed.id),
                     )
                 )
+            freeze_startup_objects()
             log.info("bridge running: %d feeds", len(feeds))
             async with asyncio.TaskGroup() as group:
                 for lease in leases:

@@ -2,7 +2,7 @@
 plain items with their sequence numbers.
 
 `parse_page` is pure; `FeedSource.fetch` makes one attempt and raises a `NavError` (the bridge
-decides about retrying). Tokens come from the shared token cache through `NavTokenAuth`.
+decides about retrying). Requests go out through the shared `NavSender` (pooled transport, token cache).
 """
 
 import uuid
@@ -10,16 +10,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import orjson
 from pydantic import ValidationError
 
 from adapter.bridge.feed import ConfiguredFeed
 from adapter.bridge.pacing import RateLimiter
-from adapter.nav.auth import NavTokenAuth
 from adapter.nav.calls import retry_after_seconds
 from adapter.nav.client import ApiEndpoint, map_transport_errors, nav_headers
 from adapter.nav.errors import NavContractError, NavError, NavRejected, NavUnavailable
+from adapter.nav.sender import NavSender
 from contracts.feeds import Feed, Sequencing
 from contracts.replies import ErrorCode
 
@@ -97,18 +96,16 @@ class FeedSource:
         self,
         *,
         feed: ConfiguredFeed,
-        http: httpx.AsyncClient,
+        sender: NavSender,
         endpoint: ApiEndpoint,
-        auth: NavTokenAuth,
         consumer_id: str,
         limiter: RateLimiter | None = None,
         timeout: float = 10.0,
     ) -> None:
         self._feed = feed
-        self._http = http
+        self._sender = sender
         self._url = endpoint.base_url.rstrip("/") + feed.path
         self._key = endpoint.subscription_key
-        self._auth = auth
         self._consumer_id = consumer_id
         self._limiter = limiter
         self._timeout = timeout
@@ -130,11 +127,12 @@ class FeedSource:
             await self._limiter.acquire()
         headers = nav_headers(str(uuid.uuid4()), self._consumer_id, self._key)
         try:
-            response = await self._http.get(
+            answer = await self._sender.send(
+                "GET",
                 self._url,
+                scope=self._feed.feed.scope,
                 params=self._params(start),
                 headers=headers,
-                auth=self._auth,
                 timeout=self._timeout,
             )
         except Exception as exc:
@@ -142,6 +140,6 @@ class FeedSource:
             if mapped is None:
                 raise
             raise mapped from None
-        if response.status_code != 200:
-            raise answer_error(self._feed.id, response.status_code, response.headers)
-        return parse_page(self._feed, start, response.content)
+        if answer.status != 200:
+            raise answer_error(self._feed.id, answer.status, answer.headers)
+        return parse_page(self._feed, start, answer.content)

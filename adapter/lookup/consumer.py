@@ -2,7 +2,9 @@
 
 FastStream's own concurrent subscriber commits on receipt, which loses requests on a crash.
 Here the subscriber runs with `AckPolicy.MANUAL` and hands each record to `LookupConsumer`:
-- up to `max_in_flight` lookups run at once; when full, the assigned partitions are paused;
+- up to `max_in_flight` lookups run at once; when full for longer than `pause_after`, the
+  assigned partitions are paused (at full load a slot frees within milliseconds, and pausing
+  for that would only stop and restart the fetcher on every record);
 - records with the same key are handled in offset order;
 - a partition's offset is committed only up to its oldest record whose reply Kafka has not yet
   acknowledged, so a crash re-delivers (never loses) what was in flight;
@@ -37,12 +39,14 @@ class LookupConsumer:
         commit_interval: float = 0.2,
         drain_timeout: float = 30.0,
         hold: Callable[[Incoming], float] | None = None,
+        pause_after: float = 0.1,
     ) -> None:
         self._service = service
         self._producer = producer
         self._max_in_flight = max_in_flight
         self._commit_interval = commit_interval
         self._drain_timeout = drain_timeout
+        self._pause_after = pause_after
         # Delayed retries wait here until due; their topics are FIFO by due time.
         self._hold = hold
         self._tracker = OffsetTracker()
@@ -78,9 +82,7 @@ class LookupConsumer:
 
     async def submit(self, record: ConsumerRecord[bytes, bytes]) -> None:
         """Take one record; returns as soon as it is scheduled (or once a slot is free)."""
-        if self._slots.locked():
-            await self._wait_for_slot_paused()
-        await self._slots.acquire()
+        await self._take_slot()
         tp = TopicPartition(record.topic, record.partition)
         self._tracker.take(tp, record.offset)
         self._next_offsets[tp] = record.offset + 1
@@ -96,15 +98,24 @@ class LookupConsumer:
         parent = current_context()  # FastStream's batch span, from its telemetry middleware
         self._sequencer.submit(key, lambda: self._process(tp, incoming, parent))
 
-    async def _wait_for_slot_paused(self) -> None:
-        # Full: stop fetching rather than buffer, and pick up again as soon as a slot frees.
+    async def _take_slot(self) -> None:
+        if not self._slots.locked():
+            await self._slots.acquire()
+            return
+        try:
+            async with asyncio.timeout(self._pause_after):
+                await self._slots.acquire()
+            return
+        except TimeoutError:
+            pass
+        # Full for a while (NAV is slow): stop fetching rather than buffer, and pick up again as
+        # soon as a slot frees.
         consumer = self._consumer
         paused = consumer.assignment() if consumer is not None else set()
         if consumer is not None and paused:
             consumer.pause(*paused)
         try:
             await self._slots.acquire()
-            self._slots.release()
         finally:
             if consumer is not None:
                 consumer.resume(*(tp for tp in paused if tp in consumer.assignment()))

@@ -187,7 +187,9 @@ class LookupService:
         headers = self._reply_headers(request_id, operation)
         if self._metrics is not None:
             self._metrics.lookup_done(operation if operation in OPERATIONS_BY_NAME else None, outcome)
-        log.info(
+        # Every outcome is on the audit topic and in the metrics; the log keeps what needs a look.
+        log.log(
+            logging.DEBUG if outcome == "ok" else logging.INFO,
             "lookup %s operation=%s caller=%s outcome=%s",
             request_id,
             operation,

@@ -1,7 +1,7 @@
 """The NAV client: one generic `call(op, request)` for every operation in the table.
 
-One pooled httpx client per process is passed in; tokens come from the shared token cache via
-`NavTokenAuth`; transient failures are retried with exponential backoff and full jitter, honouring
+Requests go out through one `NavSender` per process (a pooled transport and the shared token
+cache); transient failures are retried with exponential backoff and full jitter, honouring
 `Retry-After`, but never past the request's deadline.
 """
 
@@ -16,11 +16,11 @@ import httpx
 from opentelemetry.trace import Span
 from pydantic import SecretStr
 
-from adapter.nav.auth import NavTokenAuth
 from adapter.nav.breaker import CircuitBreaker
 from adapter.nav.calls import build_call, interpret
 from adapter.nav.errors import NavError, NavRejected, NavUnavailable
-from adapter.nav.tokens import TokenCache, TokenEndpointError
+from adapter.nav.sender import NavSender
+from adapter.nav.tokens import TokenEndpointError
 from adapter.observability.tracing import nav_call_span
 from contracts.lookups import LookupBase
 from contracts.operations import Operation
@@ -80,9 +80,8 @@ class NavClient:
     def __init__(
         self,
         *,
-        http: httpx.AsyncClient,
+        sender: NavSender,
         endpoints: Mapping[str, ApiEndpoint],
-        tokens: TokenCache,
         consumer_id: str,
         retry: RetryPolicy = RetryPolicy(),
         request_timeout: float = 10.0,
@@ -92,26 +91,18 @@ class NavClient:
         breaker_cooldown: float = 10.0,
         observe: Callable[[str, str, float], None] | None = None,
     ) -> None:
-        self._http = http
+        self._sender = sender
         self._endpoints = endpoints
-        self._tokens = tokens
         self._consumer_id = consumer_id
         self._retry = retry
         self._request_timeout = request_timeout
         self._sleep = sleep
         self._rng = rng
-        self._auth: dict[str, NavTokenAuth] = {}
         # (api key, status or error kind, seconds) of every HTTP exchange with NAV, for metrics.
         self._observe = observe
         self.breakers = {
             key: CircuitBreaker(threshold=breaker_threshold, cooldown=breaker_cooldown) for key in endpoints
         }
-
-    def _auth_for(self, scope: str) -> NavTokenAuth:
-        auth = self._auth.get(scope)
-        if auth is None:
-            auth = self._auth[scope] = NavTokenAuth(tokens=self._tokens, scope=scope)
-        return auth
 
     async def call(self, op: Operation, request: LookupBase, *, deadline: float | None = None) -> Any:
         """NAV's typed result for `request`, or a NavError. `deadline` is on time.monotonic()."""
@@ -160,13 +151,13 @@ class NavClient:
         timeout = self._request_timeout if remaining is None else min(self._request_timeout, remaining)
         started = time.monotonic()
         try:
-            response = await self._http.request(
+            answer = await self._sender.send(
                 call.method,
                 endpoint.base_url.rstrip("/") + call.path,
+                scope=op.scope,
                 params=call.params,
                 headers=headers,
                 content=call.body,
-                auth=self._auth_for(op.scope),
                 timeout=timeout,
             )
         except Exception as exc:
@@ -178,7 +169,7 @@ class NavClient:
             if mapped is None:
                 raise
             raise mapped from None
-        span.set_attribute("http.response.status_code", response.status_code)
+        span.set_attribute("http.response.status_code", answer.status)
         if self._observe is not None:
-            self._observe(op.api.key, str(response.status_code), time.monotonic() - started)
-        return interpret(op, response.status_code, response.headers, response.content)
+            self._observe(op.api.key, str(answer.status), time.monotonic() - started)
+        return interpret(op, answer.status, answer.headers, answer.content)

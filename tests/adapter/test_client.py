@@ -10,6 +10,7 @@ from pydantic import SecretStr
 
 from adapter.nav.client import ApiEndpoint, NavClient, RetryPolicy
 from adapter.nav.errors import NavRejected, NavUnavailable
+from adapter.nav.sender import NavSender
 from adapter.nav.tokens import TokenCache, TokenEndpointError, TokenResponse
 from contracts import LOOKUP_REQUEST, OPERATIONS, OPERATIONS_BY_NAME, ErrorCode
 
@@ -48,9 +49,10 @@ def _client(
         for op in OPERATIONS
     }
     return NavClient(
-        http=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+        sender=NavSender(
+            transport=httpx.MockTransport(handler), tokens=TokenCache(fetcher=tokens or StaticTokens())
+        ),
         endpoints=endpoints,
-        tokens=TokenCache(fetcher=tokens or StaticTokens()),
         consumer_id="consumer-x",
         retry=RetryPolicy(attempts=3, base_delay=0.1),
         sleep=sleep,

@@ -75,10 +75,15 @@ def _record(offset: int, key: bytes | None = None) -> ConsumerRecord[bytes, byte
     )
 
 
-def _setup(max_in_flight: int) -> tuple[LookupConsumer, FakeKafkaConsumer, GatedService]:
+def _setup(
+    max_in_flight: int, pause_after: float = 0.0
+) -> tuple[LookupConsumer, FakeKafkaConsumer, GatedService]:
     service, kafka = GatedService(), FakeKafkaConsumer()
     consumer = LookupConsumer(
-        service=cast(Any, service), producer=cast(Any, AckingProducer()), max_in_flight=max_in_flight
+        service=cast(Any, service),
+        producer=cast(Any, AckingProducer()),
+        max_in_flight=max_in_flight,
+        pause_after=pause_after,
     )
     consumer.attach(cast(Any, kafka))
     return consumer, kafka, service
@@ -117,6 +122,32 @@ async def test_full_means_paused_partitions_not_a_growing_buffer() -> None:
     await asyncio.wait_for(third, 1)
     assert kafka.paused == set() and kafka.pause_calls == 1
     assert sorted(service.started) == [0, 1, 2]
+
+
+async def test_a_slot_freed_soon_is_waited_for_without_pausing() -> None:
+    consumer, kafka, service = _setup(max_in_flight=2, pause_after=0.5)
+    await consumer.submit(_record(0, b"a"))
+    await consumer.submit(_record(1, b"b"))
+    third = asyncio.create_task(consumer.submit(_record(2, b"c")))
+    await asyncio.sleep(0.05)
+    assert not third.done()
+    service.open(0)
+    await asyncio.wait_for(third, 1)
+    assert kafka.pause_calls == 0
+    assert sorted(service.started) == [0, 1, 2]
+
+
+async def test_full_for_longer_than_pause_after_pauses() -> None:
+    consumer, kafka, service = _setup(max_in_flight=1, pause_after=0.05)
+    await consumer.submit(_record(0, b"a"))
+    second = asyncio.create_task(consumer.submit(_record(1, b"b")))
+    await asyncio.sleep(0.02)
+    assert kafka.paused == set()
+    await asyncio.sleep(0.1)
+    assert kafka.paused == {TP} and not second.done()
+    service.open(0)
+    await asyncio.wait_for(second, 1)
+    assert kafka.paused == set() and kafka.pause_calls == 1
 
 
 async def test_same_key_waits_for_the_one_before() -> None:

@@ -1,4 +1,4 @@
-"""Maskinporten grants, the token cache and NavTokenAuth, against MockTransport endpoints."""
+"""Maskinporten grants, the token cache and NavSender's bearer tokens, against MockTransport endpoints."""
 
 import asyncio
 import time
@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 
-from adapter.nav.auth import NavTokenAuth
+from adapter.nav.sender import NavSender
 from adapter.nav.tokens import (
     GRANT_TYPE,
     AccessToken,
@@ -170,13 +170,18 @@ def nav() -> Nav:
 
 
 @pytest.fixture
-async def http(endpoint: TokenEndpoint, nav: Nav) -> AsyncIterator[httpx.AsyncClient]:
+def transport(endpoint: TokenEndpoint, nav: Nav) -> httpx.MockTransport:
     async def route(request: httpx.Request) -> httpx.Response:
         if request.url.host == "maskinporten.test":
             return await endpoint(request)
         return nav(request)
 
-    async with httpx.AsyncClient(transport=httpx.MockTransport(route)) as client:
+    return httpx.MockTransport(route)
+
+
+@pytest.fixture
+async def http(transport: httpx.MockTransport) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=transport) as client:
         yield client
 
 
@@ -471,53 +476,78 @@ async def test_the_refresher_survives_a_failing_endpoint(
     assert all(a not in caplog.text for a in endpoint.assertions)
 
 
-# NavTokenAuth
+# NavSender: the bearer token on NAV requests
+
+
+@pytest.fixture
+def sender(transport: httpx.MockTransport, cache: TokenCache) -> NavSender:
+    return NavSender(transport=transport, tokens=cache)
+
+
+async def _get(sender: NavSender) -> int:
+    return (await sender.send("GET", NAV_URL, scope=SCOPE, headers={}, timeout=1.0)).status
 
 
 async def test_a_401_refreshes_once_and_retries_once(
-    http: httpx.AsyncClient, cache: TokenCache, endpoint: TokenEndpoint, nav: Nav
+    sender: NavSender, endpoint: TokenEndpoint, nav: Nav
 ) -> None:
     nav.refused = {"token-1"}
-    response = await http.get(NAV_URL, auth=NavTokenAuth(tokens=cache, scope=SCOPE))
-    assert response.status_code == 200
+    assert await _get(sender) == 200
     assert nav.tokens == ["token-1", "token-2"]
     assert endpoint.hits == 2
 
 
-async def test_a_second_401_is_returned_as_is(
-    http: httpx.AsyncClient, cache: TokenCache, endpoint: TokenEndpoint, nav: Nav
-) -> None:
+async def test_a_second_401_is_returned_as_is(sender: NavSender, endpoint: TokenEndpoint, nav: Nav) -> None:
     nav.refuse_all = True
-    response = await http.get(NAV_URL, auth=NavTokenAuth(tokens=cache, scope=SCOPE))
-    assert response.status_code == 401
+    assert await _get(sender) == 401
     assert nav.tokens == ["token-1", "token-2"]
     assert endpoint.hits == 2
 
 
-async def test_concurrent_calls_share_the_token(
-    http: httpx.AsyncClient, cache: TokenCache, endpoint: TokenEndpoint, nav: Nav
-) -> None:
+async def test_concurrent_calls_share_the_token(sender: NavSender, endpoint: TokenEndpoint, nav: Nav) -> None:
     endpoint.delay = 0.02
-    auth = NavTokenAuth(tokens=cache, scope=SCOPE)
-    responses = await asyncio.gather(*(http.get(NAV_URL, auth=auth) for _ in range(20)))
-    assert {r.status_code for r in responses} == {200}
+    statuses = await asyncio.gather(*(_get(sender) for _ in range(20)))
+    assert set(statuses) == {200}
     assert set(nav.tokens) == {"token-1"}
     assert endpoint.hits == 1
 
 
-async def test_token_endpoint_failures_propagate_through_the_auth(
-    http: httpx.AsyncClient, cache: TokenCache, endpoint: TokenEndpoint, nav: Nav
+async def test_token_endpoint_failures_propagate_through_the_sender(
+    sender: NavSender, endpoint: TokenEndpoint, nav: Nav
 ) -> None:
     endpoint.replies.append(httpx.Response(400, json={"error": "invalid_scope"}))
     with pytest.raises(TokenEndpointError) as caught:
-        await http.get(NAV_URL, auth=NavTokenAuth(tokens=cache, scope=SCOPE))
+        await _get(sender)
     assert (caught.value.error, caught.value.retryable) == ("invalid_scope", False)
     assert nav.tokens == []
 
 
-def test_the_auth_is_async_only(cache: TokenCache) -> None:
-    with (
-        httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200))) as client,
-        pytest.raises(RuntimeError, match="AsyncClient"),
-    ):
-        client.get(NAV_URL, auth=NavTokenAuth(tokens=cache, scope=SCOPE))
+async def test_the_sender_passes_the_request_as_given_and_the_answer_back(
+    transport: httpx.MockTransport, cache: TokenCache
+) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "maskinporten.test":
+            raise AssertionError("the token comes from the cache")
+        seen.append(request)
+        return httpx.Response(201, headers={"x-answer": "yes"}, content=b'{"a": 1}')
+
+    await cache.get(SCOPE)
+    sender = NavSender(transport=httpx.MockTransport(handler), tokens=cache, connect_timeout=0.5)
+    answer = await sender.send(
+        "POST",
+        NAV_URL,
+        scope=SCOPE,
+        headers={"Nav-Call-Id": "c-1"},
+        params=(("a", "1"), ("a", "2")),
+        content=b'{"q": true}',
+        timeout=2.0,
+    )
+    assert (answer.status, answer.headers["x-answer"], answer.content) == (201, "yes", b'{"a": 1}')
+    [request] = seen
+    assert (request.method, str(request.url)) == ("POST", NAV_URL + "?a=1&a=2")
+    assert request.headers["Nav-Call-Id"] == "c-1"
+    assert request.headers["Authorization"] == "Bearer token-1"
+    assert request.content == b'{"q": true}'
+    assert request.extensions["timeout"] == {"connect": 0.5, "read": 2.0, "write": 2.0, "pool": 2.0}
