@@ -121,7 +121,10 @@ async def run_lookups(settings: Settings, stop: asyncio.Event) -> None:
     if not settings.callers:
         raise ValueError("ADAPTER_CALLERS is empty: no request topic to consume")
     kafka_producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", linger_ms=2
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        acks="all",
+        linger_ms=2,
+        max_batch_size=settings.kafka_producer_batch_bytes,
     )
     registry = CollectorRegistry()
     metrics = LookupMetrics(registry)

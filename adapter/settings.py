@@ -31,6 +31,13 @@ class Settings(BaseSettings):
         100, ge=1, description="Longest a fetch waits for data: bounds the latency a quiet partition adds."
     )
     kafka_max_batch: int = Field(200, ge=1, description="Records taken from Kafka at a time.")
+    kafka_producer_batch_bytes: int = Field(
+        524_288,
+        ge=16_384,
+        le=1_000_000,
+        description="Bytes a producer batch per partition may hold (aiokafka's default is 16 KiB): "
+        "a full batch makes every later send wait for it to drain.",
+    )
     kafka_session_timeout_ms: int = Field(
         10_000, ge=1000, description="How soon the group notices a dead instance and hands its partitions on."
     )

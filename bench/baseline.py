@@ -147,7 +147,12 @@ class BarePipeline:
                 auto_offset_reset="earliest",
                 **({"fetch_max_wait_ms": cfg.fetch_max_wait_ms} if cfg.fetch_max_wait_ms > 0 else {}),
             )
-            producer = AIOKafkaProducer(bootstrap_servers=cfg.bootstrap, acks="all", linger_ms=2)
+            producer = AIOKafkaProducer(
+                bootstrap_servers=cfg.bootstrap,
+                acks="all",
+                linger_ms=2,
+                max_batch_size=self._settings.kafka_producer_batch_bytes,
+            )
             await consumer.start()
             await producer.start()
             committer = asyncio.create_task(self._commit_every(consumer, 0.2))
