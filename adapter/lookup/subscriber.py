@@ -12,6 +12,8 @@ from faststream.middlewares import AckPolicy
 from adapter.lookup.consumer import LookupConsumer
 from adapter.settings import Settings
 
+EMPTY_POLL_MS = 10
+
 
 async def _records_untouched(records: tuple[ConsumerRecord[bytes, bytes], ...]) -> KafkaMessage:
     # FastStream's own parser decodes every header as UTF-8 and its decoder parses JSON bodies;
@@ -41,7 +43,9 @@ def declare_lookups(
         *topics,
         batch=True,
         max_records=settings.kafka_max_batch,
-        batch_timeout_ms=settings.kafka_fetch_max_wait_ms,
+        # After an empty poll FastStream sleeps this long again before the next: kept short, so a
+        # request that arrives in a quiet moment does not wait out the sleep.
+        batch_timeout_ms=min(settings.kafka_fetch_max_wait_ms, EMPTY_POLL_MS),
         group_id=group_id,
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
