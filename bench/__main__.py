@@ -7,13 +7,14 @@ from pathlib import Path
 
 from bench import report
 from bench.adapter_proc import VARIANTS
+from bench.bridge_proc import VARIANTS as BRIDGE_VARIANTS
 from bench.run import Options, run, write
 
 
 def main(argv: list[str]) -> int:
     defaults = Options()
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    p.add_argument("--mode", choices=["all", "throughput", "fixed-rate"], default=defaults.mode)
+    p.add_argument("--mode", choices=["all", "throughput", "fixed-rate", "bridge"], default=defaults.mode)
     p.add_argument("-n", "--requests", type=int, default=defaults.requests, help="pre-loaded requests")
     p.add_argument("--partitions", type=int, default=defaults.partitions)
     p.add_argument("--max-in-flight", type=int, default=defaults.max_in_flight, help="both pipelines")
@@ -47,11 +48,28 @@ def main(argv: list[str]) -> int:
         help="also run the adapter with these experiments applied in its process, one of "
         f"{', '.join(sorted(VARIANTS))} (see bench/adapter_proc.py); may be repeated",
     )
+    p.add_argument(
+        "--bridge-events",
+        type=int,
+        default=defaults.bridge_events,
+        help="events on the sandbox feed for the bridge phase (bridge against a bare feed loop)",
+    )
+    p.add_argument(
+        "--bridge-what-if",
+        action="append",
+        default=[],
+        metavar="VARIANT[+VARIANT]",
+        help="also run the bridge with these experiments applied in its process, one of "
+        f"{', '.join(sorted(BRIDGE_VARIANTS))} (see bench/bridge_proc.py); may be repeated",
+    )
     p.add_argument("--output", type=Path, default=defaults.output)
     args = p.parse_args(argv)
     for what_if in args.what_if:
         if unknown := [v for v in what_if.split("+") if v not in VARIANTS]:
             p.error(f"unknown --what-if variant(s): {', '.join(unknown)}")
+    for what_if in args.bridge_what_if:
+        if unknown := [v for v in what_if.split("+") if v not in BRIDGE_VARIANTS]:
+            p.error(f"unknown --bridge-what-if variant(s): {', '.join(unknown)}")
     opts = Options(
         mode=args.mode,
         requests=args.requests,
@@ -65,6 +83,8 @@ def main(argv: list[str]) -> int:
         fetch_max_wait_ms=args.fetch_max_wait_ms,
         what_if=tuple(args.what_if),
         output=args.output,
+        bridge_events=args.bridge_events,
+        bridge_what_if=tuple(args.bridge_what_if),
     )
     results = asyncio.run(run(opts))
     write(results, opts.output)

@@ -2,10 +2,12 @@
 
 Each sample is charged to the innermost frame that is not generic plumbing (asyncio, the stdlib):
 time in aiohttp called from httpx is aiohttp's, httpx's own bookkeeping is httpx's, and so on.
-`python -m bench.profile_summary bench-results/adapter-profile.pyisession` prints it.
+`python -m bench.profile_summary bench-results/adapter-profile.pyisession` prints it (the bridge's
+categories for a file whose name says `bridge`).
 """
 
 import sys
+from pathlib import Path
 
 from pyinstrument.session import Session
 
@@ -35,25 +37,48 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
     ("/starlette/", "health server"),
     ("adapter/", "the adapter's own code (with the C calls it makes)"),
 )
+BRIDGE_CATEGORIES: tuple[tuple[str, str], ...] = (
+    ("/httpx_aiohttp/", "httpx API and its aiohttp transport shim"),
+    ("/httpx/", "httpx API and its aiohttp transport shim"),
+    ("/aiohttp/", "aiohttp (the HTTP to the feed itself)"),
+    ("/yarl/", "aiohttp (the HTTP to the feed itself)"),
+    ("/multidict/", "aiohttp (the HTTP to the feed itself)"),
+    ("/aiokafka/producer/", "aiokafka producer (events, checkpoints)"),
+    ("/aiokafka/record/", "aiokafka producer (events, checkpoints)"),
+    ("/aiokafka/", "aiokafka protocol, connections (sends; checkpoint, lease fetches)"),
+    ("/pythonjsonlogger/", "logging"),
+    ("/logging/", "logging"),
+    ("adapter/logs.py", "logging"),
+    ("/prometheus_client/", "Prometheus metrics"),
+    ("/pydantic", "pydantic: validating the page, serialising each record"),
+    ("contracts/", "pydantic: validating the page, serialising each record"),
+    ("/jwt/", "Maskinporten grants (RSA)"),
+    ("/cryptography/", "Maskinporten grants (RSA)"),
+    ("adapter/bridge/", "the bridge's own code (with the C calls it makes)"),
+    ("adapter/", "the adapter's shared code (tokens, NAV client)"),
+)
+"""The same for the event bridge (`bench/bridge_run.py`)."""
 OTHER = "asyncio and the standard library"
 
 
-def category(stack: list[str]) -> str:
+def category(stack: list[str], categories: tuple[tuple[str, str], ...] = CATEGORIES) -> str:
     if stack and stack[-1].startswith("epoll.poll"):
         return IDLE
     for frame in reversed(stack):
         path = frame.split("\x00")[1] if "\x00" in frame else ""
-        for marker, name in CATEGORIES:
+        for marker, name in categories:
             if marker in path:
                 return name
     return OTHER
 
 
-def breakdown(session: Session) -> list[tuple[str, float, float]]:
+def breakdown(
+    session: Session, categories: tuple[tuple[str, str], ...] = CATEGORIES
+) -> list[tuple[str, float, float]]:
     """(component, seconds, share of the busy time), largest first; idle last, share of the total."""
     seconds: dict[str, float] = {}
     for stack, time in session.frame_records:
-        name = category(stack)
+        name = category(stack, categories)
         seconds[name] = seconds.get(name, 0.0) + time
     idle = seconds.pop(IDLE, 0.0)
     busy = sum(seconds.values()) or 1.0
@@ -69,7 +94,8 @@ def render(rows: list[tuple[str, float, float]]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    print(render(breakdown(Session.load(argv[0]))), end="")
+    bridge = "bridge" in Path(argv[0]).name
+    print(render(breakdown(Session.load(argv[0]), BRIDGE_CATEGORIES if bridge else CATEGORIES)), end="")
     return 0
 
 

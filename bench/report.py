@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 THROUGHPUT_RATIO_TARGET = 0.85
+BRIDGE_RATIO_TARGET = 0.85
 ADDED_P99_TARGET_MS = 5.0
 PEAK_RSS_TARGET_MB = 200.0
 
@@ -43,6 +44,16 @@ def steady_rate(reply_ts_ms: Sequence[int]) -> tuple[float, float]:
         return math.nan, math.nan
     seconds = (max(reply_ts_ms) - min(reply_ts_ms)) / 1000
     return (len(reply_ts_ms) - 1) / seconds if seconds > 0 else math.nan, seconds
+
+
+def bridge_target(bridge: Result) -> Result:
+    """The bridge's events/s against its bare loop's, from a bridge phase's results."""
+    ratio = bridge["ratio"]["events_per_s"]
+    return {
+        "target": f"bridge events/s >= {BRIDGE_RATIO_TARGET} x bare loop",
+        "value": round(ratio, 3),
+        "met": ratio >= BRIDGE_RATIO_TARGET,
+    }
 
 
 def targets(results: Result) -> dict[str, Result]:
@@ -86,6 +97,8 @@ def targets(results: Result) -> dict[str, Result]:
             "value": round(added, 2),
             "met": added <= ADDED_P99_TARGET_MS,
         }
+    if "ratio" in results.get("bridge", {}):
+        out["bridge_ratio"] = bridge_target(results["bridge"])
     return out
 
 
@@ -154,22 +167,62 @@ def _rows(results: Result) -> tuple[list[str], list[list[str]]]:
     return head, rows
 
 
-def text_table(results: Result) -> str:
-    head, rows = _rows(results)
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    lines = [
-        "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
-        for r in [head, *rows]
+def _bridge_row(name: str, run: Result) -> list[str]:
+    figures = [run["events_per_s"], run["distinct"], run["missing"], run["duplicated"], run["out_of_order"]]
+    return [
+        name,
+        *(_f(v) for v in figures),
+        _f(run["peak_rss_mb"]),
+        _f(run["cpu_s_per_1000"], 2),
+        _f(run["cpu_utilisation"] * 100) + " %",
     ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines) + "\n" + _footer(results)
+
+
+def _bridge_rows(results: Result) -> tuple[list[str], list[list[str]]]:
+    """The bridge phase's table; no rows for a run without one (older results among them)."""
+    head = ["bridge run", "events/s", "events", "missing", "duplicated", "out of order"]
+    head += ["peak RSS MB", "CPU s/1k", "CPU busy"]
+    bridge = results.get("bridge", {})
+    rows: list[list[str]] = []
+    names = {"bare": "bare loop (aiohttp + aiokafka)", "bridge": "bridge (run_bridge)"}
+    for kind, name in names.items():
+        if kind in bridge:
+            run = bridge[kind]
+            rows.append(_bridge_row(f"{name}, {run['feed']}, pages of {run['page_size']}", run))
+    for key in _what_ifs(bridge):
+        ratio = _f(bridge[key]["events_per_s"] / bridge["bare"]["events_per_s"], 2)
+        rows.append(_bridge_row(f"{key} ({ratio}x bare loop)", bridge[key]))
+    if "ratio" in bridge:
+        r = bridge["ratio"]
+        ratios = [_f(r["events_per_s"], 2), "", "", "", "", _f(r["peak_rss_mb"], 2)]
+        rows.append(["bridge / bare loop", *ratios, _f(r["cpu_s_per_1000"], 2), ""])
+    return head, rows
+
+
+def _tables(results: Result) -> list[tuple[list[str], list[list[str]]]]:
+    return [(head, rows) for head, rows in (_rows(results), _bridge_rows(results)) if rows]
+
+
+def text_table(results: Result) -> str:
+    out = []
+    for head, rows in _tables(results):
+        widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+        lines = [
+            "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+            for r in [head, *rows]
+        ]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        out.append("\n".join(lines) + "\n")
+    return "\n".join(out) + _footer(results)
 
 
 def markdown_table(results: Result) -> str:
-    head, rows = _rows(results)
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines) + "\n\n" + _footer(results)
+    out = []
+    for head, rows in _tables(results):
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        out.append("\n".join(lines) + "\n\n")
+    return "".join(out) + _footer(results)
 
 
 def _footer(results: Result) -> str:
@@ -186,6 +239,18 @@ def _footer(results: Result) -> str:
                 f"p99 added over the sandbox's own response time at {fixed['rate']:.0f}/s, {kind}: "
                 f"{fixed[f'{kind}_added_p99_ms']:.1f} ms"
             )
+    bridge = results.get("bridge", {})
+    if "bare" in bridge:
+        lines.append(
+            "(bridge runs: events/s from the first record's publish time to the last; CPU from the "
+            "first record on)"
+        )
+    for kind in ("bare", "bridge"):
+        run = bridge.get(kind)
+        if run and not (run["complete"] and run["missing"] == run["duplicated"] == run["out_of_order"] == 0):
+            lines.append(f"bridge phase, {kind}: NOT every event once and in order (see {run['log']})")
+    if "profile" in bridge:
+        lines.append(f"bridge profile: {bridge['profile']['path']}")
     for name, t in results.get("targets", {}).items():
         lines.append(f"target {name}: {t['value']} (target {t['target']}): {'met' if t['met'] else 'MISSED'}")
     m = results.get("machine", {})

@@ -5,7 +5,8 @@
    the same topic; the transport comparison (aiohttp vs httpx) on a shorter topic;
 3. fixed rate (half the adapter's measured maximum): the sandbox straight over HTTP, then the
    bare pipeline and the adapter fed live at that rate;
-4. a pyinstrument profile of the adapter when a target is missed (or always, if asked).
+4. a pyinstrument profile of the adapter when a target is missed (or always, if asked);
+5. the event bridge against a bare feed loop (`bench/bridge_run.py`).
 """
 
 import asyncio
@@ -31,6 +32,7 @@ from adapter.embedded_broker import EmbeddedBroker, free_port
 from adapter.kafka.topics import ensure_topics
 from adapter.nav.tokens import MaskinportenConfig
 from bench import children, procstat, report
+from bench.bridge_run import BridgeOptions, run_bridge_phase
 from bench.collect import ReplyCheck, ReplyCollector, adapter_reply_ok, baseline_reply_ok
 from bench.config import PipelineConfig, Transport
 from bench.direct import direct_latencies
@@ -53,7 +55,7 @@ REFRESH_MARGIN = float(
 
 @dataclass(frozen=True)
 class Options:
-    mode: Literal["all", "throughput", "fixed-rate"] = "all"
+    mode: Literal["all", "throughput", "fixed-rate", "bridge"] = "all"
     requests: int = 20_000
     partitions: int = 4
     max_in_flight: int = 256
@@ -65,6 +67,8 @@ class Options:
     fetch_max_wait_ms: int = 5
     what_if: tuple[str, ...] = ()
     output: Path = Path("bench-results/latest.json")
+    bridge_events: int = 20_000
+    bridge_what_if: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -366,6 +370,8 @@ async def run(opts: Options) -> Result:
     async with stack(logs) as st:
         bench = Bench(opts, st, logs)
         say(f"Kafka {st.bootstrap}, sandbox {st.sandbox_url}, run {bench.run_id}, logs in {logs}")
+        if opts.mode == "bridge":
+            return await _bridge(opts, bench, results)
         adapter_rate = opts.rate * 2 if opts.rate else math.nan
         short = ""
         if opts.mode in ("all", "throughput"):
@@ -430,6 +436,22 @@ async def run(opts: Options) -> Result:
                 ]
                 say(render(rows))
             say(f"== profile of the adapter: {path} (tree, flat), .html, .pyisession")
+        if opts.mode == "all":
+            await _bridge(opts, bench, results)
+    return results
+
+
+async def _bridge(opts: Options, bench: Bench, results: Result) -> Result:
+    """The bridge phase, after the lookups' (its profile is its own, whatever their targets)."""
+    bridge_opts = BridgeOptions(
+        events=opts.bridge_events,
+        log_level=opts.log_level,
+        profile=opts.profile,
+        profile_path=opts.output.parent / "bridge-profile.txt",
+        what_if=opts.bridge_what_if,
+    )
+    results["bridge"] = await run_bridge_phase(bench.stack, bench.logs, bench.run_id, bridge_opts)
+    results["targets"] = report.targets(results)
     return results
 
 

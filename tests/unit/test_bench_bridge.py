@@ -1,0 +1,101 @@
+"""The bridge benchmark's pure parts: reading an events topic, settings, target and table."""
+
+from typing import Any
+
+from aiokafka import ConsumerRecord
+
+from bench.bridge_collect import EventCollector, bare_sequence, bridged_sequence
+from bench.bridge_config import BridgeBenchConfig
+from bench.bridge_proc import VARIANTS
+from bench.profile_summary import BRIDGE_CATEGORIES, category
+from bench.report import targets, text_table
+from contracts import headers as h
+
+
+def record(partition: int, key: bytes | None, headers: list[tuple[str, bytes]], ts: int = 0) -> Any:
+    return ConsumerRecord("t", partition, 0, ts, 0, key, b"{}", None, 0, 2, headers)
+
+
+def bridged(partition: int, sequence: int, kind: bytes = b"event") -> Any:
+    return record(partition, b"ident", [(h.NAV_SEQUENCE, str(sequence).encode()), (h.NAV_RECORD, kind)])
+
+
+def test_collector_counts_each_number_once_and_flags_order_per_partition() -> None:
+    collector = EventCollector("unused:9092", "t", bridged_sequence)
+    taken = [bridged(0, 1), bridged(1, 2), bridged(0, 3), bridged(0, 3), bridged(1, 2)]
+    for r in [*taken, bridged(0, 9, b"gap")]:
+        collector._take(r)
+    assert collector.count == 3
+    assert collector.records == 5
+    assert collector.out_of_order == 2  # 3 after 3, 2 after 2
+    assert collector.unknown == 1  # the gap record is not an event
+    assert collector.missing(1, 4) == 1
+
+
+def test_bare_records_are_numbered_by_their_key() -> None:
+    assert bare_sequence(record(0, b"42", [])) == 42
+
+
+def test_bridge_settings_are_valid_and_do_not_wait_between_full_pages() -> None:
+    config = BridgeBenchConfig(
+        bootstrap="127.0.0.1:9092",
+        sandbox_url="http://127.0.0.1:1",
+        key_id="k",
+        key_file="/dev/null",
+        topic="bench-1.bridge.events",
+        events=100,
+    )
+    bridge = config.bridge_settings()
+    (feed,) = bridge.configured_feeds()
+    assert (feed.topic, feed.page_size) == (config.topic, config.page_size)
+    assert bridge.checkpoint_topic != feed.topic
+    assert bridge.rate_limit(feed.feed.api.key) is None  # nothing holds the bridge back
+    assert bridge.sends_subscription_key(feed.feed.api.key)
+    assert BridgeBenchConfig.from_json(config.to_json()) == config
+
+
+def run(rate: float) -> dict[str, Any]:
+    return {
+        "feed": "trygdehendelser",
+        "page_size": 100,
+        "events_per_s": rate,
+        "distinct": 10,
+        "missing": 0,
+        "duplicated": 0,
+        "out_of_order": 0,
+        "complete": True,
+        "peak_rss_mb": 80.0,
+        "cpu_s_per_1000": 0.1,
+        "cpu_utilisation": 0.5,
+        "log": "x.log",
+    }
+
+
+def test_bridge_target_and_table() -> None:
+    results: dict[str, Any] = {
+        "bridge": {
+            "bare": run(1000.0),
+            "bridge": run(800.0),
+            "what-if no-linger": run(900.0),
+            "ratio": {"events_per_s": 0.8, "peak_rss_mb": 1.0, "cpu_s_per_1000": 1.0},
+        }
+    }
+    results["targets"] = targets(results)
+    assert results["targets"]["bridge_ratio"]["met"] is False
+    table = text_table(results)
+    assert "bridge / bare loop" in table
+    assert "what-if no-linger (0.90x bare loop)" in table
+    assert "lookups/s" not in table  # no lookup runs, no lookup table
+
+
+def test_table_of_results_without_a_bridge_phase() -> None:
+    results = {"throughput": {"baseline": {"requests": 5, "lookups_per_s": 1.0}}}
+    assert "bridge run" not in text_table(results)
+
+
+def test_bridge_profile_buckets_and_experiments() -> None:
+    frame = "f\x00{}\x001"
+    stack = [frame.format("/work/adapter/bridge/runner.py"), frame.format("/site-packages/pydantic/main.py")]
+    assert category(stack, BRIDGE_CATEGORIES).startswith("pydantic")
+    assert category(stack[:1], BRIDGE_CATEGORIES).startswith("the bridge's own code")
+    assert "big-batches" in VARIANTS
