@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -169,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     _add_operator_commands(sub)
 
     args, rest = parser.parse_known_args(argv)
-    configure_logging(json_lines=args.command in ("lookups", "bridge"))
+    level = os.environ.get("ADAPTER_LOG_LEVEL", "INFO").upper()
+    configure_logging(level, json_lines=args.command in ("lookups", "bridge"))
     if args.command == "sandbox":
         from nav_sandbox.cli import main as sandbox_main
 

@@ -1,10 +1,12 @@
 """The lookup service's decisions, with NAV replaced by a recording fake."""
 
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
+import pytest
 
 from adapter.lookup.messages import Incoming
 from adapter.lookup.service import LookupPolicy, LookupService
@@ -201,3 +203,17 @@ async def test_reply_and_audit_keys_can_be_an_hmac_of_the_ident() -> None:
     )
     expected = hmac.new(b"k", FNR.encode(), hashlib.sha256).hexdigest().encode()
     assert reply.key == expected and audit.key == expected
+
+
+async def test_an_ok_lookup_logs_at_debug_and_a_refused_one_at_info(caplog: pytest.LogCaptureFixture) -> None:
+    from contracts.nav.aap import Periode, VedtakResponse
+
+    result = VedtakResponse(uttrekksperiode=Periode(fraDato=None, tilDato=None), vedtaksliste=[])
+    service = LookupService(nav=FakeNav(result=result), policy=POLICY)
+    with caplog.at_level(logging.DEBUG, logger="adapter.lookup.service"):
+        await service.handle(_msg(_body("aap.vedtak", ident=FNR, consent_token="dG9r")))
+        await service.handle(_msg(_body("frikort.brev", ident=FNR)))
+    outcomes = {
+        r.getMessage().rsplit("outcome=", 1)[1]: r.levelno for r in caplog.records if "outcome=" in r.msg
+    }
+    assert outcomes == {"ok": logging.DEBUG, "SCOPE_NOT_ALLOWED": logging.INFO}
