@@ -6,6 +6,7 @@ topics, group, concurrency and HTTP transport, logs as `nav-adapter lookups` doe
 """
 
 import asyncio
+import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -74,9 +75,49 @@ def context_free_handler() -> None:
     KafkaBroker.subscriber = wrapped  # type: ignore[method-assign,assignment]
 
 
+def loop_lag() -> None:
+    """Probe: how late a 10 ms timer fires on the adapter's event loop, logged at exit.
+
+    Not an experiment on the adapter: it shows whether latency comes from stalls of the loop
+    (a long callback, a collection) or from steady queueing.
+    """
+    global run_lookups
+    inner = run_lookups
+    log = logging.getLogger("bench.loop_lag")
+
+    async def monitored(settings: Any, stop: asyncio.Event) -> None:
+        lags: list[float] = []
+
+        async def probe() -> None:
+            loop = asyncio.get_running_loop()
+            while True:
+                before = loop.time()
+                await asyncio.sleep(0.01)
+                lags.append((loop.time() - before - 0.01) * 1000)
+
+        task = asyncio.create_task(probe())
+        try:
+            await inner(settings, stop)
+        finally:
+            task.cancel()
+            lags.sort()
+            if lags:
+                pick = [lags[min(len(lags) - 1, int(len(lags) * q))] for q in (0.5, 0.9, 0.99, 0.999)]
+                log.warning(
+                    "loop lag ms over %d probes: p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f max %.1f; >50 ms: %d",
+                    len(lags),
+                    *pick,
+                    lags[-1],
+                    sum(1 for x in lags if x > 50),
+                )
+
+    run_lookups = monitored
+
+
 VARIANTS: dict[str, Callable[[], None]] = {
     "async-context": async_context_use,
     "context-free-handler": context_free_handler,
+    "loop-lag": loop_lag,
 }
 """Experiments, applied in the adapter's process only; join several with "+"."""
 
