@@ -3,7 +3,6 @@
 import argparse
 import asyncio
 import json
-import os
 import signal
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from adapter.logs import configure_logging
-from adapter.settings import Settings
+from adapter.settings import LogSettings, Settings
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -170,8 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     _add_operator_commands(sub)
 
     args, rest = parser.parse_known_args(argv)
-    level = os.environ.get("ADAPTER_LOG_LEVEL", "INFO").upper()
-    configure_logging(level, json_lines=args.command in ("lookups", "bridge"))
+    configure_logging(LogSettings().log_level, json_lines=args.command in ("lookups", "bridge"))
     if args.command == "sandbox":
         from nav_sandbox.cli import main as sandbox_main
 

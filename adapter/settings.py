@@ -16,6 +16,15 @@ from contracts.operations import APIS
 SUBSCRIPTION_KEY_HOSTS = ("api.nav.no", "api-preprod.nav.no")
 
 
+class LogSettings(BaseSettings):
+    """Read before anything else, so every command logs as configured from its first line."""
+
+    model_config = SettingsConfigDict(env_prefix="ADAPTER_", extra="ignore", frozen=True)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="DEBUG adds a line per ok lookup."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ADAPTER_", extra="ignore", frozen=True, populate_by_name=True
