@@ -110,14 +110,7 @@ class BridgeBench:
         child = await children.start(label, MODULES[kind], [cfg.to_json()], self.logs / f"{label}.log")
         started = time.monotonic()
 
-        def tick() -> None:
-            if not child.alive():
-                raise RuntimeError(f"{label} exited; its log ({child.log_path}) ends:\n{child.log_tail()}")
-            rate, _ = report.steady_rate(collector.reply_ts[-2000:])
-            say(
-                f"  {label}: {collector.count:,}/{n:,} events, {_num(rate)}/s, "
-                f"rss {procstat.rss_mb(child.pid):.0f} MB, cpu {child.cpu_since_ready():.1f} s"
-            )
+        tick = children.progress(label, child, collector, n, "events")
 
         try:
             # CPU from the first record on: start-up (imports, token, lease) is not counted.

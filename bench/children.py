@@ -2,12 +2,15 @@
 
 import asyncio
 import contextlib
+import math
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from bench import procstat
+from bench import procstat, report
 
 
 @dataclass
@@ -64,3 +67,32 @@ async def start(name: str, module: str, args: list[str], log_path: Path, timeout
     child.ready_line = line
     child.cpu_at_ready = procstat.cpu_seconds(process.pid)
     return child
+
+
+class Counted(Protocol):
+    """What a progress line reads from a collector: how many so far, and when each arrived."""
+
+    reply_ts: list[int]
+
+    @property
+    def count(self) -> int: ...
+
+
+def number(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:,.0f}"
+
+
+def progress(label: str, child: Child, collector: Counted, n: int, unit: str) -> Callable[[], None]:
+    """A progress line for `child`; raises, with the end of its log, once it has died."""
+
+    def tick() -> None:
+        if not child.alive():
+            raise RuntimeError(f"{label} exited; its log ({child.log_path}) ends:\n{child.log_tail()}")
+        rate, _ = report.steady_rate(collector.reply_ts[-2000:])
+        print(
+            f"  {label}: {collector.count:,}/{n:,} {unit}, {number(rate)}/s, "
+            f"rss {procstat.rss_mb(child.pid):.0f} MB, cpu {child.cpu_since_ready():.1f} s",
+            flush=True,
+        )
+
+    return tick
