@@ -24,6 +24,7 @@ from adapter.kafka.topics import ensure_topics
 from bench import children, procstat, report
 from bench.bridge_collect import EventCollector, SequenceOf, bare_sequence, bridged_sequence
 from bench.bridge_config import BRIDGE_FEED, BridgeBenchConfig
+from bench.children import number, say
 from bench.profile_summary import BRIDGE_CATEGORIES, breakdown, render
 
 if TYPE_CHECKING:
@@ -46,16 +47,8 @@ class BridgeOptions:
     what_if: tuple[str, ...] = ()
 
 
-def say(text: str) -> None:
-    print(text, flush=True)
-
-
 def _ratio(a: float, b: float) -> float:
     return a / b if b else math.nan
-
-
-def _num(value: float) -> str:
-    return "-" if math.isnan(value) else f"{value:,.0f}"
 
 
 class BridgeBench:
@@ -158,7 +151,7 @@ class BridgeBench:
             "log": str(child.log_path),
         }
         say(
-            f"   {label}: {_num(rate)} events/s, peak RSS {peak:.0f} MB, "
+            f"   {label}: {number(rate)} events/s, peak RSS {peak:.0f} MB, "
             f"{result['cpu_s_per_1000']:.2f} CPU s/1k (busy {result['cpu_utilisation']:.0%}, sandbox "
             f"{result['sandbox_cpu_utilisation']:.0%}); {result['missing']} missing, "
             f"{result['duplicated']} duplicated, {result['out_of_order']} out of order"

@@ -78,6 +78,10 @@ class Counted(Protocol):
     def count(self) -> int: ...
 
 
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
 def number(value: float) -> str:
     return "-" if math.isnan(value) else f"{value:,.0f}"
 
@@ -89,10 +93,9 @@ def progress(label: str, child: Child, collector: Counted, n: int, unit: str) ->
         if not child.alive():
             raise RuntimeError(f"{label} exited; its log ({child.log_path}) ends:\n{child.log_tail()}")
         rate, _ = report.steady_rate(collector.reply_ts[-2000:])
-        print(
+        say(
             f"  {label}: {collector.count:,}/{n:,} {unit}, {number(rate)}/s, "
-            f"rss {procstat.rss_mb(child.pid):.0f} MB, cpu {child.cpu_since_ready():.1f} s",
-            flush=True,
+            f"rss {procstat.rss_mb(child.pid):.0f} MB, cpu {child.cpu_since_ready():.1f} s"
         )
 
     return tick

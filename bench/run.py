@@ -33,6 +33,7 @@ from adapter.kafka.topics import ensure_topics
 from adapter.nav.tokens import MaskinportenConfig
 from bench import children, procstat, report
 from bench.bridge_run import BridgeOptions, run_bridge_phase
+from bench.children import number, say
 from bench.collect import ReplyCheck, ReplyCollector, adapter_reply_ok, baseline_reply_ok
 from bench.config import PipelineConfig, Transport
 from bench.direct import direct_latencies
@@ -101,10 +102,6 @@ async def stack(logs: Path) -> AsyncIterator[Stack]:
     finally:
         if broker is not None:
             broker.stop()
-
-
-def say(text: str) -> None:
-    print(text, flush=True)
 
 
 def token_check(before: dict[str, int], after: dict[str, int], seconds: float) -> Result:
@@ -265,7 +262,7 @@ class Bench:
             "log": str(child.log_path),
         }
         say(
-            f"   {label}: {_num(rate)} lookups/s, p50/p99 {result['latency_ms']['p50']:.0f}/"
+            f"   {label}: {number(rate)} lookups/s, p50/p99 {result['latency_ms']['p50']:.0f}/"
             f"{result['latency_ms']['p99']:.0f} ms, peak RSS {peak:.0f} MB, "
             f"{result['cpu_s_per_1000']:.2f} CPU s/1k (busy {result['cpu_utilisation']:.0%}, sandbox "
             f"{result['sandbox_cpu_utilisation']:.0%}), {collector.failed} failed, "
@@ -343,10 +340,6 @@ def _every(start: float, text: str, seconds: float = 3.0) -> None:
     if now - max(start, _last_say[0]) >= seconds:
         _last_say[0] = now
         say(text)
-
-
-def _num(value: float) -> str:
-    return "-" if math.isnan(value) else f"{value:,.0f}"
 
 
 def _ratio(a: float, b: float) -> float:
