@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from adapter.app import run_lookups
-from adapter.logs import configure_logging
+from adapter.lookup.app import run_lookups
+from adapter.observability.logs import configure_logging
 from bench.config import PipelineConfig
 
 

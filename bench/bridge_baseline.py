@@ -20,7 +20,7 @@ import aiohttp
 import orjson
 from aiokafka import AIOKafkaProducer
 
-from adapter.dev import DEV_SUBSCRIPTION_KEY
+from devtools.dev import DEV_SUBSCRIPTION_KEY
 from bench.baseline import fetch_tokens
 from bench.bridge_config import BridgeBenchConfig
 from bench.profiling import run_profiled

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adapter.bridge.settings import BridgeSettings
-from adapter.dev import dev_settings
+from devtools.dev import dev_settings
 from adapter.settings import Settings
 from contracts.feeds import FEED_APIS, FEEDS_BY_NAME, Feed
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from adapter.bridge.app import run_bridge
-from adapter.logs import configure_logging
+from adapter.observability.logs import configure_logging
 from bench.bridge_config import BridgeBenchConfig
 from bench.profiling import run_profiled
 

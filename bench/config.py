@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from adapter.dev import DEV_CALLER, dev_settings
+from devtools.dev import DEV_CALLER, dev_settings
 from adapter.settings import Settings
 
 Transport = Literal["aiohttp", "httpx"]

@@ -27,8 +27,8 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from pyinstrument.session import Session
 
-from adapter.devkeys import make_dev_keys
-from adapter.embedded_broker import EmbeddedBroker, free_port
+from devtools.devkeys import make_dev_keys
+from devtools.embedded_broker import EmbeddedBroker, free_port
 from adapter.kafka.topics import ensure_topics
 from adapter.nav.tokens import MaskinportenConfig
 from bench import children, procstat, report

@@ -1,13 +1,13 @@
 """The NAV sandbox in a process of its own, no faults: `python -m bench.sandbox_proc PORT JWKS`.
 
-Uses `adapter.dev.serve_sandbox` (uvicorn; httptools when installed). Prints `ready URL`.
+Uses `devtools.dev.serve_sandbox` (uvicorn; httptools when installed). Prints `ready URL`.
 """
 
 import asyncio
 import sys
 from pathlib import Path
 
-from adapter.dev import DEV_CLIENT_ID, DEV_SUBSCRIPTION_KEY, serve_sandbox
+from devtools.dev import DEV_CLIENT_ID, DEV_SUBSCRIPTION_KEY, serve_sandbox
 from nav_sandbox import SandboxConfig
 
 

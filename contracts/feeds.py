@@ -113,12 +113,16 @@ class Feed:
 
 
 TRYGDEHENDELSER = Api(
-    "trygdehendelser", "Helse Trygdehendelser", "https://api.nav.no/helse/v1/trygdehendelser"
+    "trygdehendelser",
+    "Helse Trygdehendelser",
+    "https://api.nav.no/helse/v1/trygdehendelser",
+    subscription_key=True,
 )
 KUHR = Api(
     "kuhrfkrhendelse",
     "Helserefusjon KUHR FKR hendelser",
     "https://api.nav.no/helserefusjon/v1/kuhrfkrhendelse",
+    subscription_key=True,
 )
 SAMORDNING = Api(
     "samordning", "Pensjon Samordningspliktige Hendelser", "https://pensjon-gw.nav.no/samordning"

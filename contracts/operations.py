@@ -4,6 +4,7 @@ The NAV client, the NAV sandbox, the README's table and the JSON Schemas are all
 `OPERATIONS`. Correcting or adding an API is one row here (plus its models).
 """
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
@@ -37,11 +38,14 @@ class Param:
 
 @dataclass(frozen=True)
 class Api:
-    """A NAV API: its base URL and subscription-key use are configured per deployment by `key`."""
+    """A NAV API. Its base URL is configured per deployment by `key`; `subscription_key` says
+    whether NAV's gateway in front of it wants `Ocp-Apim-Subscription-Key` (api.nav.no does,
+    pensjon-gw does not)."""
 
     key: str
     title: str
     default_base_url: str
+    subscription_key: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,16 +69,61 @@ class Operation:
         object.__setattr__(self, "result_adapter", TypeAdapter(self.result_type))
         object.__setattr__(self, "reply_model", OkReply[self.result_type])  # type: ignore[name-defined]
 
+    def place(self, values: Mapping[str, Any], text: Callable[[Any], str] = str) -> "Placed":
+        """Where each request field goes in NAV's HTTP request: the one reading of `params`.
+
+        `values` are the request's fields by name; unset ones (None, []) are left out, and a
+        list in the query is repeated. The BODY field's value is returned as it is.
+        """
+        path: dict[str, str] = {}
+        query: list[tuple[str, str]] = []
+        headers: dict[str, str] = {}
+        body: Any = None
+        for param in self.params:
+            value = values.get(param.field)
+            if value is None or value == []:
+                continue
+            if param.where is Where.PATH:
+                path[param.wire] = text(value)
+            elif param.where is Where.QUERY:
+                query.extend((param.wire, text(v)) for v in (value if isinstance(value, list) else [value]))
+            elif param.where is Where.HEADER:
+                headers[param.wire] = text(value)
+            else:
+                body = value
+        return Placed(self.path.format_map(path), tuple(query), headers, body)
+
+
+@dataclass(frozen=True)
+class Placed:
+    path: str
+    query: tuple[tuple[str, str], ...]
+    headers: dict[str, str]
+    body: Any
+
 
 CONSENT_HEADER = "NAV-Samtykke-Token"
 
 MEDLEMSKAPSUNNTAK = Api(
-    "medlemskapsunntak", "Helse Medlemskapsunntak", "https://api.nav.no/helse/v1/medlemskapsunntak"
+    "medlemskapsunntak",
+    "Helse Medlemskapsunntak",
+    "https://api.nav.no/helse/v1/medlemskapsunntak",
+    subscription_key=True,
 )
 UFOREOPPLYSNINGER = Api("uforeopplysninger", "Helse Uføreopplysninger", "https://pensjon-gw.nav.no/dsop-ufo")
-AAP = Api("aap", "Arbeid Arbeidsavklaringspenger", "https://api.nav.no/arbeid/v1/aap")
-FRIKORT = Api("frikort", "Helserefusjon Frikort-brev", "https://api.nav.no/helserefusjon/v1/frikort")
-SAREKSPORT = Api("sareksport", "Helserefusjon SAR eksport", "https://api.nav.no/helserefusjon/v1/sareksport")
+AAP = Api("aap", "Arbeid Arbeidsavklaringspenger", "https://api.nav.no/arbeid/v1/aap", subscription_key=True)
+FRIKORT = Api(
+    "frikort",
+    "Helserefusjon Frikort-brev",
+    "https://api.nav.no/helserefusjon/v1/frikort",
+    subscription_key=True,
+)
+SAREKSPORT = Api(
+    "sareksport",
+    "Helserefusjon SAR eksport",
+    "https://api.nav.no/helserefusjon/v1/sareksport",
+    subscription_key=True,
+)
 VEDTAKSINFORMASJON = Api(
     "vedtaksinformasjon", "Pensjon Vedtaksinformasjon", "https://pensjon-gw.nav.no/pensjon/vedtak"
 )

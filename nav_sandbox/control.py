@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from contracts.validation import problems
 from nav_sandbox.faults import Faults, FaultSpec, error_response
 from nav_sandbox.maskinporten import TokenStore
 from nav_sandbox.people import PEOPLE, UNKNOWN_IDENT
@@ -46,8 +47,7 @@ class ControlPlane:
         try:
             self._faults.add(FaultSpec.model_validate_json(await request.body()))
         except ValidationError as exc:
-            problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-            return error_response(400, "; ".join(problems))
+            return error_response(400, "; ".join(problems(exc)))
         except ValueError as exc:
             return error_response(400, str(exc))
         return JSONResponse({"faults": self._faults.active()}, status_code=201)

@@ -32,6 +32,7 @@ from starlette.routing import Route
 
 from contracts.feeds import FEED_APIS, FEEDS, FEEDS_BY_NAME, Feed, Sequencing
 from contracts.nav.hendelser import HJEMMELGRUPPER
+from contracts.validation import problems
 from nav_sandbox.api import deny
 from nav_sandbox.faults import Faults, error_response
 from nav_sandbox.feed_logs import EventLog
@@ -190,9 +191,7 @@ class SandboxFeeds:
         try:
             command = FeedCommand.model_validate_json(await request.body() or b"{}")
         except ValidationError as exc:
-            raise _BadRequest(
-                "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            ) from None
+            raise _BadRequest("; ".join(problems(exc))) from None
         if feed.per_tpnr != (command.tpnr is not None):
             raise _BadRequest(f"tpnr is {'required' if feed.per_tpnr else 'not taken'} for {feed.name}")
         return self.log(feed, command.tpnr), command

@@ -13,10 +13,7 @@ MAX_GRANT_LIFETIME_SECONDS = 120
 
 
 def _subscription_key_apis() -> frozenset[str]:
-    # Only Azure APIM (api.nav.no) wants Ocp-Apim-Subscription-Key; pensjon-gw (KrakenD) does not.
-    return frozenset(
-        api.key for api in (*APIS, *FEED_APIS) if api.default_base_url.startswith("https://api.nav.no")
-    )
+    return frozenset(api.key for api in (*APIS, *FEED_APIS) if api.subscription_key)
 
 
 def _all_scopes() -> frozenset[str]:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapter.embedded_broker import EmbeddedBroker
+from devtools.embedded_broker import EmbeddedBroker
 
 
 def _docker_answers() -> bool:

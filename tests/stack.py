@@ -17,10 +17,10 @@ import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from adapter.app import run_lookups
-from adapter.dev import dev_settings, serve_sandbox
-from adapter.devkeys import make_dev_keys
-from adapter.embedded_broker import free_port
+from adapter.lookup.app import run_lookups
+from devtools.dev import dev_settings, serve_sandbox
+from devtools.devkeys import make_dev_keys
+from devtools.embedded_broker import free_port
 from adapter.kafka.topics import ensure_topics
 from adapter.settings import Settings
 from contracts import headers as h

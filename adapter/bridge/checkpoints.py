@@ -12,18 +12,19 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 from pydantic import ValidationError
 
 from adapter.kafka.offsets import exact_end_offsets, range_reader
+from adapter.settings import KafkaSettings
 from contracts.bridged import Checkpoint
 
 log = logging.getLogger(__name__)
 
 
 class CheckpointStore:
-    def __init__(self, *, bootstrap_servers: str, topic: str, producer: AIOKafkaProducer) -> None:
+    def __init__(self, *, kafka: KafkaSettings, topic: str, producer: AIOKafkaProducer) -> None:
         self._topic = topic
         self._partition = TopicPartition(topic, 0)
         self._producer = producer
         # It keeps fetching in the background; a short wait keeps offset lookups quick.
-        self._consumer = range_reader(bootstrap_servers, fetch_max_wait_ms=100)
+        self._consumer = range_reader(kafka, fetch_max_wait_ms=100)
         self._latest: dict[str, Checkpoint] = {}
         self._resets: dict[str, Checkpoint] = {}
         self._watching = False

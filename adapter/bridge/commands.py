@@ -5,29 +5,27 @@ to publish again from there, forward to skip (e.g. past a gap that halted the fe
 bridge takes the reset at its next page, or at once when halted.
 """
 
-from aiokafka import AIOKafkaProducer
-
 from adapter.bridge.checkpoints import CheckpointStore
+from adapter.kafka.producer import open_producer
 from adapter.kafka.topics import ensure_topics
+from adapter.settings import KafkaSettings
 from contracts.bridged import Checkpoint
 from contracts.feeds import parse_feed_id
 
 
-async def reset_checkpoint(bootstrap: str, topic: str, feed_id: str, sequence: int) -> int:
+async def reset_checkpoint(kafka: KafkaSettings, topic: str, feed_id: str, sequence: int) -> int:
     parse_feed_id(feed_id)
     if sequence < 0:
         raise ValueError("SEQ must be 0 or more (0: from the very first event)")
-    await ensure_topics(bootstrap, [topic], compacted=frozenset({topic}))
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    store = CheckpointStore(bootstrap_servers=bootstrap, topic=topic, producer=producer)
-    try:
-        await store.start()
-        before = store.latest(feed_id)
-        await store.write(Checkpoint(feed=feed_id, sequence=sequence, reset=True))
-    finally:
-        await store.stop()
-        await producer.stop()
+    await ensure_topics(kafka, [topic], compacted=frozenset({topic}))
+    async with open_producer(kafka) as producer:
+        store = CheckpointStore(kafka=kafka, topic=topic, producer=producer)
+        try:
+            await store.start()
+            before = store.latest(feed_id)
+            await store.write(Checkpoint(feed=feed_id, sequence=sequence, reset=True))
+        finally:
+            await store.stop()
     was = "none" if before is None else str(before.sequence)
     print(f"{feed_id}: checkpoint {was} -> {sequence}; the bridge goes on from {sequence + 1}")
     return 0

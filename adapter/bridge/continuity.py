@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from adapter.bridge.feed import ContinuityPolicy
-from adapter.bridge.source import FeedItem, Page
+from adapter.bridge.page import FeedItem, Page
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,11 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka import ConsumerRebalanceListener, TopicPartition
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment, ConsumerProtocolMemberMetadata
+
+from adapter.kafka import clients
+from adapter.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +64,7 @@ class Lease:
     def __init__(
         self,
         *,
-        bootstrap_servers: str,
+        kafka: KafkaSettings,
         topic: str,
         group_id: str,
         session_timeout_ms: int,
@@ -70,7 +73,7 @@ class Lease:
         release: Callable[[], Awaitable[None]],
         on_change: Callable[[bool], None] = lambda held: None,
     ) -> None:
-        self._bootstrap = bootstrap_servers
+        self._kafka = kafka
         self._topic = topic
         self._group = group_id
         self._session_ms = session_timeout_ms
@@ -80,14 +83,10 @@ class Lease:
         self._on_change = on_change
         self._task: asyncio.Task[None] | None = None
 
-    @property
-    def held(self) -> bool:
-        return self._task is not None
-
     async def hold(self, stop: asyncio.Event) -> None:
         """Take part in the group until `stop`; run the work whenever this member holds the lease."""
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap,
+        consumer = clients.consumer(
+            self._kafka,
             group_id=self._group,
             enable_auto_commit=False,
             auto_offset_reset="latest",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from adapter.kafka.offsets import exact_end_offsets, range_reader
+from adapter.settings import KafkaSettings
 from contracts import headers as h
 from contracts.bridged import Checkpoint
 
@@ -60,7 +61,7 @@ def _sequence(headers: list[tuple[str, bytes]], feed_id: str) -> int | None:
 
 
 async def published_after(
-    bootstrap_servers: str,
+    kafka: KafkaSettings,
     topic: str,
     feed_id: str,
     done: int,
@@ -69,7 +70,7 @@ async def published_after(
     max_window: int = 100_000,
 ) -> Published:
     """The feed's numbers above `done` in the tail of every partition of `topic`."""
-    consumer = range_reader(bootstrap_servers)
+    consumer = range_reader(kafka)
     await consumer.start()
     try:
         await consumer.topics()  # fetches the cluster's metadata, so the partitions are known

@@ -11,6 +11,9 @@ import asyncio
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from adapter.kafka import clients
+from adapter.settings import KafkaSettings
+
 
 async def exact_end_offsets(
     consumer: AIOKafkaConsumer, partitions: list[TopicPartition], *, timeout: float = 10.0
@@ -32,14 +35,14 @@ async def exact_end_offsets(
     return ends
 
 
-def range_reader(bootstrap_servers: str, *, fetch_max_wait_ms: int = 20) -> AIOKafkaConsumer:
+def range_reader(kafka: KafkaSettings, *, fetch_max_wait_ms: int = 20) -> AIOKafkaConsumer:
     """A consumer for reading ranges of partitions by hand: no group, no commits.
 
     Its fetch waits are short because offset requests queue behind a waiting fetch on the same
     connection: with Kafka's default 500 ms, every offset lookup would cost half a second.
     """
-    return AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
+    return clients.consumer(
+        kafka,
         group_id=None,
         enable_auto_commit=False,
         fetch_max_wait_ms=fetch_max_wait_ms,

@@ -1,20 +1,37 @@
-"""Publishing that only returns once Kafka has acknowledged every record.
+"""Publishing that returns once Kafka has acknowledged every record.
 
-Offsets are committed after this returns, so a record that cannot be written is retried
-(with backoff) rather than given up: giving up would lose the request it answers.
+`send` raises on the first failure: the bridge then looks at its topic again before it writes
+more. `send_until_acked` retries with backoff instead, for the lookups: their offsets are
+committed after it returns, and giving up would lose the request a record answers.
 """
 
 import asyncio
+import contextlib
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from adapter.lookup.messages import Outgoing
+from adapter.backoff import full_jitter
+from adapter.kafka import clients
+from adapter.kafka.records import Outgoing
+from adapter.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
+
+
+@contextlib.asynccontextmanager
+async def open_producer(kafka: KafkaSettings, **options: Any) -> AsyncIterator[AIOKafkaProducer]:
+    """A started producer on the Kafka connection (`acks="all"`), stopped on exit."""
+    producer = clients.producer(kafka, **options)
+    await producer.start()
+    try:
+        yield producer
+    finally:
+        await producer.stop()
 
 
 class Producer:
@@ -22,18 +39,24 @@ class Producer:
         self._producer = producer
         self._max_backoff = max_backoff
 
-    async def send_all(self, records: Sequence[Outgoing]) -> None:
+    async def send(self, records: Sequence[Outgoing]) -> None:
+        futures = [
+            await self._producer.send(r.topic, r.value, key=r.key, headers=list(r.headers)) for r in records
+        ]
+        await asyncio.gather(*futures)
+
+    async def send_until_acked(self, records: Sequence[Outgoing]) -> None:
         attempt = 0
         while True:
             try:
-                futures = [
-                    await self._producer.send(r.topic, r.value, key=r.key, headers=list(r.headers))
-                    for r in records
-                ]
-                await asyncio.gather(*futures)
+                await self.send(records)
                 return
             except KafkaError as exc:
                 attempt += 1
-                delay = random.random() * min(self._max_backoff, 0.1 * 2**attempt)
+                delay = full_jitter(attempt, base=0.1, cap=self._max_backoff, rng=random.random)
                 log.warning("publish failed (%s), retrying in %.2fs", type(exc).__name__, delay)
                 await asyncio.sleep(delay)
+
+    async def flush(self) -> None:
+        """Wait for everything already handed to the producer, e.g. before giving up a lease."""
+        await self._producer.flush()

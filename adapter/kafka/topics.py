@@ -2,18 +2,21 @@
 
 import contextlib
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+
+from adapter.kafka import clients
+from adapter.settings import KafkaSettings
 
 
 async def ensure_topics(
-    bootstrap_servers: str,
+    kafka: KafkaSettings,
     topics: list[str],
     *,
     partitions: int = 4,
     compacted: frozenset[str] = frozenset(),
 ) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = clients.admin(kafka)
     await admin.start()
     try:
         existing = set(await admin.list_topics())

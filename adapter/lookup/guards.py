@@ -1,4 +1,4 @@
-"""Small stateful guards of the lookup service: recent replies (dedupe) and per-caller quotas."""
+"""Recent replies, so a request seen again is answered without calling NAV twice."""
 
 import time
 from collections import OrderedDict
@@ -41,25 +41,3 @@ class RecentReplies:
             if len(self._entries) <= self._max and expires >= now:
                 break
             del self._entries[oldest_id]
-
-
-class CallerQuota:
-    """A token bucket: `rate` lookups a second on average, bursts of up to `burst`."""
-
-    def __init__(
-        self, *, rate: float, burst: float | None = None, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._rate = rate
-        self._burst = burst if burst is not None else max(1.0, rate)
-        self._clock = clock
-        self._tokens = self._burst
-        self._at = clock()
-
-    def take(self) -> bool:
-        now = self._clock()
-        self._tokens = min(self._burst, self._tokens + (now - self._at) * self._rate)
-        self._at = now
-        if self._tokens >= 1:
-            self._tokens -= 1
-            return True
-        return False

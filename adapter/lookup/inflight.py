@@ -26,8 +26,6 @@ class OffsetTracker:
     def __init__(self) -> None:
         self._partitions: dict[TopicPartition, _Partition] = {}
         self._in_flight = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
 
     @property
     def in_flight(self) -> int:
@@ -37,7 +35,6 @@ class OffsetTracker:
         part = self._partitions.setdefault(tp, _Partition())
         heapq.heappush(part.pending, offset)
         self._in_flight += 1
-        self._idle.clear()
 
     def finish(self, tp: TopicPartition, offset: int) -> None:
         part = self._partitions.get(tp)
@@ -49,8 +46,6 @@ class OffsetTracker:
             done = heapq.heappop(part.pending)
             part.finished.discard(done)
             part.committable = done + 1
-        if self._in_flight == 0:
-            self._idle.set()
 
     def to_commit(self) -> dict[TopicPartition, int]:
         """Partitions whose committable offset moved since the last `committed` call."""
@@ -73,11 +68,6 @@ class OffsetTracker:
             part = self._partitions.pop(tp, None)
             if part is not None:
                 self._in_flight -= len(part.pending)
-        if self._in_flight == 0:
-            self._idle.set()
-
-    async def wait_idle(self) -> None:
-        await self._idle.wait()
 
 
 class KeyedSequencer:

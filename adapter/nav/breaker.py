@@ -18,7 +18,7 @@ class CircuitState(StrEnum):
 
 class CircuitBreaker:
     def __init__(
-        self, *, threshold: int = 5, cooldown: float = 10.0, clock: Callable[[], float] = time.monotonic
+        self, *, threshold: int, cooldown: float, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._threshold = threshold
         self._cooldown = cooldown

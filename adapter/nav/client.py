@@ -1,35 +1,39 @@
-"""The NAV client: one generic `call(op, request)` for every operation in the table.
+"""The NAV client: `call(op, request)` for every lookup in the table, `get_page` for the feeds.
 
 Requests go out through one `NavSender` per process (a pooled transport and the shared token
-cache); transient failures are retried with exponential backoff and full jitter, honouring
-`Retry-After`, but never past the request's deadline.
+cache). Every exchange, lookup or feed, passes its API's circuit breaker, gets a span and a
+latency observation. Lookups retry transient failures with exponential backoff and full jitter,
+honouring `Retry-After`, but never past the request's deadline; a feed page is one attempt, since
+the bridge paces its own retries.
 """
 
 import asyncio
 import random
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-from opentelemetry.trace import Span
 from pydantic import SecretStr
 
+from adapter.backoff import full_jitter
 from adapter.nav.breaker import CircuitBreaker
-from adapter.nav.calls import build_call, interpret
-from adapter.nav.errors import NavError, NavRejected, NavUnavailable
-from adapter.nav.sender import NavSender
-from adapter.nav.tokens import TokenEndpointError
+from adapter.nav.calls import build_call, interpret, nav_headers
+from adapter.nav.errors import NavUnavailable, error_for_status, from_transport
+from adapter.nav.sender import NavAnswer, NavSender
 from adapter.observability.tracing import nav_call_span
 from contracts.lookups import LookupBase
 from contracts.operations import Operation
 from contracts.replies import ErrorCode
 
+Observe = Callable[[str, str, float], None]
+"""(API key, status or error code, seconds) of every HTTP exchange with NAV."""
+
 
 @dataclass(frozen=True)
 class ApiEndpoint:
-    """Where one NAV API lives in this deployment, and whether it wants a subscription key."""
+    """Where one NAV API lives in this deployment, and the subscription key it is sent, if any."""
 
     base_url: str
     subscription_key: SecretStr | None = None
@@ -37,43 +41,31 @@ class ApiEndpoint:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    attempts: int = 3
+    attempts: int
     base_delay: float = 0.2
     max_delay: float = 5.0
 
     def delay(self, attempt: int, retry_after: float | None, rng: Callable[[], float]) -> float:
         if retry_after is not None:
             return retry_after
-        # Full jitter: spreads a herd of retries evenly instead of in waves.
-        return float(rng() * min(self.max_delay, self.base_delay * 2**attempt))
+        return full_jitter(attempt, base=self.base_delay, cap=self.max_delay, rng=rng)
 
 
-def map_transport_errors(exc: Exception, name: str) -> NavError | None:
-    """The NavError an httpx or token failure of call `name` stands for; None if it is neither."""
-    if isinstance(exc, NavError):
-        return exc
-    if isinstance(exc, httpx.TimeoutException):
-        return NavUnavailable(ErrorCode.TIMEOUT, f"{name}: NAV did not answer in time")
-    if isinstance(exc, httpx.TransportError):
-        return NavUnavailable(ErrorCode.UPSTREAM_UNAVAILABLE, f"{name}: cannot reach NAV")
-    if isinstance(exc, TokenEndpointError):
-        if exc.retryable:
-            return NavUnavailable(ErrorCode.UPSTREAM_UNAVAILABLE, f"{name}: Maskinporten is unavailable")
-        return NavRejected(ErrorCode.UNAUTHORIZED, f"{name}: Maskinporten refused the grant")
-    return None
+class CircuitOpen(NavUnavailable):
+    """The API's circuit is open: nothing was sent, and retrying at once would not help."""
 
 
-def nav_headers(call_id: str, consumer_id: str, subscription_key: SecretStr | None) -> dict[str, str]:
-    """The headers every NAV call carries; the key only where the API is configured to want one."""
-    headers = {
-        "Nav-Call-Id": call_id,
-        "X-Request-Id": call_id,
-        "Nav-Consumer-Id": consumer_id,
-        "Accept": "application/json",
-    }
-    if subscription_key is not None:
-        headers["Ocp-Apim-Subscription-Key"] = subscription_key.get_secret_value()
-    return headers
+@dataclass(frozen=True)
+class _Exchange:
+    api_key: str
+    name: str
+    method: str
+    path: str
+    scope: str
+    call_id: str
+    params: tuple[tuple[str, str], ...] = ()
+    headers: Mapping[str, str] | None = None
+    content: bytes | None = None
 
 
 class NavClient:
@@ -83,13 +75,13 @@ class NavClient:
         sender: NavSender,
         endpoints: Mapping[str, ApiEndpoint],
         consumer_id: str,
-        retry: RetryPolicy = RetryPolicy(),
-        request_timeout: float = 10.0,
+        retry: RetryPolicy,
+        request_timeout: float,
+        breaker_threshold: int,
+        breaker_cooldown: float,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: Callable[[], float] = random.random,
-        breaker_threshold: int = 5,
-        breaker_cooldown: float = 10.0,
-        observe: Callable[[str, str, float], None] | None = None,
+        observe: Observe | None = None,
     ) -> None:
         self._sender = sender
         self._endpoints = endpoints
@@ -98,7 +90,6 @@ class NavClient:
         self._request_timeout = request_timeout
         self._sleep = sleep
         self._rng = rng
-        # (api key, status or error kind, seconds) of every HTTP exchange with NAV, for metrics.
         self._observe = observe
         self.breakers = {
             key: CircuitBreaker(threshold=breaker_threshold, cooldown=breaker_cooldown) for key in endpoints
@@ -106,70 +97,98 @@ class NavClient:
 
     async def call(self, op: Operation, request: LookupBase, *, deadline: float | None = None) -> Any:
         """NAV's typed result for `request`, or a NavError. `deadline` is on time.monotonic()."""
-        breaker = self.breakers[op.api.key]
+        nav_call = build_call(op, request)
+        exchange = _Exchange(
+            op.api.key,
+            op.name,
+            nav_call.method,
+            nav_call.path,
+            op.scope,
+            str(request.request_id),
+            nav_call.params,
+            nav_call.headers,
+            nav_call.body,
+        )
         attempt = 0
         while True:
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 raise NavUnavailable(ErrorCode.TIMEOUT, f"{op.name}: deadline passed during retries")
-            if not breaker.allow():
-                raise NavUnavailable(
-                    ErrorCode.UPSTREAM_UNAVAILABLE, f"{op.name}: circuit open for {op.api.key}"
-                )
             try:
-                result = await self._once(op, request, remaining)
+                answer = await self._guarded(exchange, remaining)
+                return interpret(op, answer.status, answer.headers, answer.content)
+            except CircuitOpen:
+                raise
             except NavUnavailable as exc:
-                # A 429 is NAV pacing us, not NAV failing: Retry-After handles it, not the circuit.
-                if exc.code is ErrorCode.RATE_LIMITED:
-                    breaker.released()
-                else:
-                    breaker.failed()
                 attempt += 1
                 delay = self._retry.delay(attempt, exc.retry_after, self._rng)
                 out_of_time = deadline is not None and time.monotonic() + delay >= deadline
                 if attempt >= self._retry.attempts or out_of_time:
                     raise
                 await self._sleep(delay)
-            except BaseException:
+
+    async def get_page(
+        self, api_key: str, name: str, path: str, *, scope: str, params: tuple[tuple[str, str], ...]
+    ) -> bytes:
+        """The body of a 200 for one GET of a feed's page, or a NavError; one attempt."""
+        answer = await self._guarded(
+            _Exchange(api_key, name, "GET", path, scope, str(uuid.uuid4()), params), None
+        )
+        return answer.content
+
+    async def _guarded(self, exchange: _Exchange, remaining: float | None) -> NavAnswer:
+        """One exchange through the API's circuit breaker; a non-2xx answer raises its NavError."""
+        breaker = self.breakers[exchange.api_key]
+        if not breaker.allow():
+            raise CircuitOpen(
+                ErrorCode.UPSTREAM_UNAVAILABLE, f"{exchange.name}: circuit open for {exchange.api_key}"
+            )
+        try:
+            answer = await self._exchange(exchange, remaining)
+            if not 200 <= answer.status < 300:
+                raise error_for_status(exchange.name, answer.status, answer.headers)
+        except NavUnavailable as exc:
+            # A 429 is NAV pacing us, not NAV failing: Retry-After handles it, not the circuit.
+            if exc.code is ErrorCode.RATE_LIMITED:
                 breaker.released()
-                raise
             else:
-                breaker.succeeded()
-                return result
+                breaker.failed()
+            raise
+        except BaseException:
+            breaker.released()
+            raise
+        breaker.succeeded()
+        return answer
 
-    async def _once(self, op: Operation, request: LookupBase, remaining: float | None) -> Any:
-        with nav_call_span(op.api.key, op.name, str(request.request_id)) as span:
-            return await self._exchange(op, request, remaining, span)
-
-    async def _exchange(self, op: Operation, request: LookupBase, remaining: float | None, span: Span) -> Any:
-        endpoint = self._endpoints[op.api.key]
-        call = build_call(op, request)
+    async def _exchange(self, exchange: _Exchange, remaining: float | None) -> NavAnswer:
+        endpoint = self._endpoints[exchange.api_key]
         headers = {
-            **nav_headers(str(request.request_id), self._consumer_id, endpoint.subscription_key),
-            **call.headers,
+            **nav_headers(exchange.call_id, self._consumer_id, endpoint.subscription_key),
+            **(exchange.headers or {}),
         }
         timeout = self._request_timeout if remaining is None else min(self._request_timeout, remaining)
         started = time.monotonic()
-        try:
-            answer = await self._sender.send(
-                call.method,
-                endpoint.base_url.rstrip("/") + call.path,
-                scope=op.scope,
-                params=call.params,
-                headers=headers,
-                content=call.body,
-                timeout=timeout,
-            )
-        except Exception as exc:
-            mapped = map_transport_errors(exc, op.name)
-            if self._observe is not None:
-                self._observe(
-                    op.api.key, mapped.code.value if mapped else "error", time.monotonic() - started
+        with nav_call_span(exchange.api_key, exchange.name, exchange.call_id) as span:
+            try:
+                answer = await self._sender.send(
+                    exchange.method,
+                    endpoint.base_url.rstrip("/") + exchange.path,
+                    scope=exchange.scope,
+                    params=exchange.params,
+                    headers=headers,
+                    content=exchange.content,
+                    timeout=timeout,
                 )
-            if mapped is None:
-                raise
-            raise mapped from None
-        span.set_attribute("http.response.status_code", answer.status)
+            except Exception as exc:
+                mapped = from_transport(exc, exchange.name)
+                self._observed(exchange, mapped.code.value if mapped else "error", started)
+                if mapped is None:
+                    raise
+                raise mapped from None
+            span.set_attribute("http.response.status_code", answer.status)
+        self._observed(exchange, str(answer.status), started)
+        return answer
+
+    def _observed(self, exchange: _Exchange, status: str, started: float) -> None:
         if self._observe is not None:
-            self._observe(op.api.key, str(answer.status), time.monotonic() - started)
-        return interpret(op, answer.status, answer.headers, answer.content)
+            self._observe(exchange.api_key, status, time.monotonic() - started)

@@ -1,14 +1,24 @@
-"""Errors of the NAV client. Nothing outside the client sees an httpx type.
+"""Errors of the NAV client, and the one place that turns NAV's answers and httpx's failures into
+them. Nothing outside `adapter.nav` sees an httpx type.
 
     NavError(code, retryable, http_status)
       NavUnavailable     connect errors, timeouts, 5xx, 429, token endpoint down  -> retryable
       NavRejected        a 4xx answer: not found, forbidden, bad request         -> permanent
       NavContractError   a 2xx body that fails the contract                      -> permanent, alert
 
-Messages name the operation and the status only: never an ident, a token or a NAV body.
+Messages name the call and the status only: never an ident, a token or a NAV body.
 """
 
+from collections.abc import Mapping
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+from pydantic import ValidationError
+
+from adapter.nav.tokens import TokenEndpointError
 from contracts.replies import ErrorCode
+from contracts.validation import problem_locations
 
 
 class NavError(Exception):
@@ -43,3 +53,68 @@ class NavRejected(NavError):
 class NavContractError(NavError):
     def __init__(self, message: str, *, http_status: int | None = None) -> None:
         super().__init__(ErrorCode.INTERNAL, message, http_status=http_status)
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    raw = headers.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(raw).timestamp() - datetime.now().timestamp())
+    except (TypeError, ValueError):
+        return None
+
+
+_REJECTIONS = {
+    400: ErrorCode.INVALID_REQUEST,
+    401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+}
+
+
+def error_for_status(name: str, status: int, headers: Mapping[str, str]) -> NavError:
+    """The NavError a non-2xx answer to call `name` stands for."""
+    if status == 429:
+        return NavUnavailable(
+            ErrorCode.RATE_LIMITED,
+            f"{name}: NAV is rate limiting (429)",
+            http_status=status,
+            retry_after=retry_after_seconds(headers),
+        )
+    if status >= 500:
+        return NavUnavailable(
+            ErrorCode.UPSTREAM_UNAVAILABLE,
+            f"{name}: NAV answered {status}",
+            http_status=status,
+            retry_after=retry_after_seconds(headers),
+        )
+    code = _REJECTIONS.get(status, ErrorCode.INVALID_REQUEST)
+    return NavRejected(code, f"{name}: NAV answered {status}", http_status=status)
+
+
+def contract_error(name: str, exc: ValidationError, status: int) -> NavContractError:
+    # Only locations: a NAV body may hold personal data.
+    where = ", ".join(problem_locations(exc)[:5])
+    return NavContractError(
+        f"{name}: NAV's answer does not match the contract at {where}", http_status=status
+    )
+
+
+def from_transport(exc: Exception, name: str) -> NavError | None:
+    """The NavError an httpx or token failure of call `name` stands for; None if it is neither."""
+    if isinstance(exc, NavError):
+        return exc
+    if isinstance(exc, httpx.TimeoutException):
+        return NavUnavailable(ErrorCode.TIMEOUT, f"{name}: NAV did not answer in time")
+    if isinstance(exc, httpx.TransportError):
+        return NavUnavailable(ErrorCode.UPSTREAM_UNAVAILABLE, f"{name}: cannot reach NAV")
+    if isinstance(exc, TokenEndpointError):
+        if exc.retryable:
+            return NavUnavailable(ErrorCode.UPSTREAM_UNAVAILABLE, f"{name}: Maskinporten is unavailable")
+        return NavRejected(ErrorCode.UNAUTHORIZED, f"{name}: Maskinporten refused the grant")
+    return None

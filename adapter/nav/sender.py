@@ -26,7 +26,7 @@ class NavAnswer:
 
 class NavSender:
     def __init__(
-        self, *, transport: httpx.AsyncBaseTransport, tokens: TokenCache, connect_timeout: float = 5.0
+        self, *, transport: httpx.AsyncBaseTransport, tokens: TokenCache, connect_timeout: float
     ) -> None:
         self._transport = transport
         self._tokens = tokens

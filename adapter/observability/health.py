@@ -1,15 +1,17 @@
-"""Liveness, readiness and metrics over HTTP, as NAV's platform (NAIS) expects them.
+"""Liveness, readiness and metrics over HTTP, as NAV's platform (NAIS) expects them, for either role.
 
 - `/isalive`: the process's event loop answers.
-- `/isready`: the broker connection is up, a token was fetched, and not every NAV API's circuit
-  is open (then nothing could be answered, so traffic should go elsewhere).
-- `/metrics`: Prometheus text format.
+- `/isready`: every readiness check of the role passes (for the lookups: the broker connection is
+  up, a token was fetched, and not every NAV API's circuit is open).
+- `/metrics`: Prometheus text format, from the role's own registry.
 """
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
+import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -17,19 +19,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 
-@dataclass(frozen=True)
 class ReadinessChecks:
-    broker_connected: Callable[[], bool]
-    token_fetched: Callable[[], bool]
-    some_api_available: Callable[[], bool]
+    """Named checks; the process is ready when every one passes."""
+
+    def __init__(self, **checks: Callable[[], bool]) -> None:
+        self._checks = checks
 
     def failing(self) -> list[str]:
-        checks = {
-            "broker_connected": self.broker_connected,
-            "token_fetched": self.token_fetched,
-            "some_api_available": self.some_api_available,
-        }
-        return [name for name, check in checks.items() if not check()]
+        return [name for name, check in self._checks.items() if not check()]
 
 
 def create_health_app(
@@ -62,3 +59,15 @@ def create_health_app(
     routes = [Route("/isalive", isalive), Route("/isready", isready), Route("/metrics", metrics)]
     routes += [Route(path, serve(build)) for path, build in (documents or {}).items()]
     return Starlette(routes=routes)
+
+
+@contextlib.asynccontextmanager
+async def serve_health(app: Starlette, host: str, port: int) -> AsyncIterator[None]:
+    """The health server, running while the block runs."""
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
+    task = asyncio.create_task(server.serve())
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await asyncio.gather(task, return_exceptions=True)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from adapter.replay.select import Range, Selection, redriven, replayed
+from adapter.settings import KafkaSettings
 
 if TYPE_CHECKING:
     from adapter.replay.copy import Report
@@ -78,11 +79,11 @@ def _summary(report: "Report", dry_run: bool) -> None:
         print(f"skipped {report.no_target} with no dlq-source-topic (give --to)")
 
 
-async def replay(bootstrap: str, args: argparse.Namespace) -> int:
+async def replay(kafka: KafkaSettings, args: argparse.Namespace) -> int:
     from adapter.replay.copy import copy_range
 
     report = await copy_range(
-        bootstrap,
+        kafka,
         args.source,
         span=_span(args),
         selection=_selection(args),
@@ -94,11 +95,11 @@ async def replay(bootstrap: str, args: argparse.Namespace) -> int:
     return 0
 
 
-async def redrive(bootstrap: str, dead_letter_topic: str, args: argparse.Namespace) -> int:
+async def redrive(kafka: KafkaSettings, dead_letter_topic: str, args: argparse.Namespace) -> int:
     from adapter.replay.copy import copy_range
 
     report = await copy_range(
-        bootstrap,
+        kafka,
         args.dlq or dead_letter_topic,
         span=_span(args),
         selection=_selection(args),

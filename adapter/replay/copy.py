@@ -13,11 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from adapter.kafka import clients
 from adapter.kafka.offsets import exact_end_offsets, range_reader
-from adapter.lookup.messages import Incoming, Outgoing
+from adapter.kafka.records import Incoming, Outgoing
 from adapter.replay.select import Range, Selection
+from adapter.settings import KafkaSettings
 
 
 @dataclass
@@ -71,7 +73,7 @@ async def _bounds(
 
 
 async def copy_range(
-    bootstrap_servers: str,
+    kafka: KafkaSettings,
     source: str,
     *,
     span: Range,
@@ -82,10 +84,8 @@ async def copy_range(
     progress_every: float = 2.0,
 ) -> Report:
     report = Report()
-    consumer = range_reader(bootstrap_servers)
-    producer = (
-        None if dry_run else AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all", linger_ms=10)
-    )
+    consumer = range_reader(kafka)
+    producer = None if dry_run else clients.producer(kafka, linger_ms=10)
     await consumer.start()
     try:
         if producer is not None:

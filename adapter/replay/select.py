@@ -6,7 +6,7 @@ from datetime import datetime
 
 import orjson
 
-from adapter.lookup.messages import Incoming, Outgoing
+from adapter.kafka.records import Incoming, Outgoing
 from contracts import headers as h
 
 Headers = Sequence[tuple[str, bytes]]

@@ -1,4 +1,4 @@
-"""LookupConsumer with a fake Kafka consumer: bounded, paused when full, committed in order."""
+"""LookupScheduler with a fake Kafka consumer: bounded, paused when full, committed in order."""
 
 import asyncio
 from collections.abc import Sequence
@@ -6,8 +6,8 @@ from typing import Any, cast
 
 from aiokafka import ConsumerRecord, TopicPartition
 
-from adapter.lookup.consumer import LookupConsumer
-from adapter.lookup.messages import Incoming, Outgoing
+from adapter.lookup.scheduler import LookupScheduler
+from adapter.kafka.records import Incoming, Outgoing
 
 TP = TopicPartition("requests", 0)
 
@@ -77,9 +77,9 @@ def _record(offset: int, key: bytes | None = None) -> ConsumerRecord[bytes, byte
 
 def _setup(
     max_in_flight: int, pause_after: float = 0.0
-) -> tuple[LookupConsumer, FakeKafkaConsumer, GatedService]:
+) -> tuple[LookupScheduler, FakeKafkaConsumer, GatedService]:
     service, kafka = GatedService(), FakeKafkaConsumer()
-    consumer = LookupConsumer(
+    consumer = LookupScheduler(
         service=cast(Any, service),
         producer=cast(Any, AckingProducer()),
         max_in_flight=max_in_flight,

@@ -12,7 +12,7 @@ def _client(checks: ReadinessChecks, registry: CollectorRegistry | None = None) 
 
 async def test_ready_only_when_every_check_passes() -> None:
     state = {"broker": False, "token": False}
-    breakers = {"a": CircuitBreaker(threshold=1), "b": CircuitBreaker(threshold=1)}
+    breakers = {"a": CircuitBreaker(threshold=1, cooldown=10), "b": CircuitBreaker(threshold=1, cooldown=10)}
     checks = ReadinessChecks(
         broker_connected=lambda: state["broker"],
         token_fetched=lambda: state["token"],
@@ -35,7 +35,7 @@ async def test_ready_only_when_every_check_passes() -> None:
 async def test_metrics_endpoint_serves_the_registry() -> None:
     registry = CollectorRegistry()
     Counter("example_things", "Things.", registry=registry).inc(3)
-    checks = ReadinessChecks(lambda: True, lambda: True, lambda: True)
+    checks = ReadinessChecks(broker_connected=lambda: True)
     async with _client(checks, registry) as http:
         body = (await http.get("/metrics")).text
     assert "example_things_total 3.0" in body

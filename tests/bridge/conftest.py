@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from adapter.devkeys import DevKeys, make_dev_keys
+from devtools.devkeys import DevKeys, make_dev_keys
 
 
 @pytest.fixture(scope="session")

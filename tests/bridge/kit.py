@@ -21,9 +21,9 @@ from aiokafka import TopicPartition
 
 from adapter.bridge.app import run_bridge
 from adapter.bridge.settings import BridgeSettings
-from adapter.dev import dev_settings, serve_sandbox
-from adapter.devkeys import DevKeys
-from adapter.embedded_broker import free_port
+from devtools.dev import dev_settings, serve_sandbox
+from devtools.devkeys import DevKeys
+from devtools.embedded_broker import free_port
 from adapter.kafka.offsets import exact_end_offsets, range_reader
 from adapter.settings import Settings
 from contracts import headers as h

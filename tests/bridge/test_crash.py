@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from adapter.devkeys import DevKeys
+from devtools.devkeys import DevKeys
 from tests.bridge.kit import BridgeProcess, bridge_settings, feed_sandbox, tally, wait_for_records
 
 pytestmark = pytest.mark.e2e

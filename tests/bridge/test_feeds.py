@@ -3,7 +3,7 @@
 import orjson
 import pytest
 
-from adapter.devkeys import DevKeys
+from devtools.devkeys import DevKeys
 from contracts.bridged import BridgedEvent, Checkpoint
 from contracts.feeds import FEEDS
 from tests.bridge.kit import (

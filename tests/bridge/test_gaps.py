@@ -7,7 +7,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from adapter.bridge.commands import reset_checkpoint
-from adapter.devkeys import DevKeys
+from devtools.devkeys import DevKeys
 from contracts.bridged import GapRecord
 from tests.bridge.kit import bridge_in_process, bridge_settings, feed_sandbox, read_topic, wait_for_records
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from adapter.devkeys import DevKeys
+from devtools.devkeys import DevKeys
 from tests.bridge.kit import (
     LEASE_SESSION_MS,
     BridgeProcess,

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from adapter.app import run_lookups
-from adapter.embedded_broker import free_port
+from adapter.lookup.app import run_lookups
+from devtools.embedded_broker import free_port
 from nav_sandbox import PEOPLE
 from tests.stack import Stack, open_stack
 

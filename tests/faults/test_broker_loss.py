@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from adapter.embedded_broker import EmbeddedBroker, free_port
+from devtools.embedded_broker import EmbeddedBroker, free_port
 from tests.faults.test_crashes import _steady_load
 from tests.stack import open_stack
 from tests.tcp_proxy import CuttableProxy

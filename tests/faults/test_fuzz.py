@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapter.lookup.messages import Incoming
+from adapter.kafka.records import Incoming
 from adapter.lookup.service import LookupPolicy, LookupService
 from contracts import OPERATIONS, Operation
 from contracts.lookups import LookupBase

@@ -11,7 +11,7 @@ from adapter.bridge.continuity import Gap, check_page
 from adapter.bridge.feed import ConfiguredFeed
 from adapter.bridge.lease import LeaseAssignor
 from adapter.bridge.pacing import Pacer, Pacing, RateLimiter
-from adapter.bridge.publisher import record_key, to_records
+from adapter.bridge.records import record_key, to_records
 from adapter.bridge.resume import Published, Resume, plan_resume
 from adapter.bridge.settings import BridgeSettings
 from adapter.bridge.source import FeedItem, Page, answer_error, parse_page

@@ -3,7 +3,7 @@ import logging
 
 import pytest
 
-from adapter.logs import RedactingFilter, scrub
+from adapter.observability.logs import RedactingFilter, scrub
 
 FNR = "13097248022"
 

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
-from adapter.lookup.messages import Incoming
+from adapter.kafka.records import Incoming
 from adapter.lookup.service import LookupPolicy, LookupService
 from adapter.nav.errors import NavRejected
 from contracts import ErrorCode, Operation

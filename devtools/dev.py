@@ -7,17 +7,19 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
 
-from adapter.app import run_lookups
-from adapter.devkeys import make_dev_keys
-from adapter.embedded_broker import EmbeddedBroker
 from adapter.kafka.topics import ensure_topics
-from adapter.request_tool import build_request, request_reply
-from adapter.settings import Settings
+from adapter.lookup.app import run_lookups
+from adapter.settings import KafkaSettings, LookupSettings, NavSettings
+from contracts.feeds import FEED_APIS
 from contracts.operations import APIS, OPERATIONS
+from devtools.devkeys import make_dev_keys
+from devtools.embedded_broker import EmbeddedBroker
+from devtools.request_tool import build_request, request_reply
 from nav_sandbox import PEOPLE, SandboxConfig, create_app
 
 DEV_CALLER = "dev"
@@ -42,21 +44,37 @@ async def serve_sandbox(config: SandboxConfig, host: str, port: int) -> AsyncIte
         await task
 
 
-def dev_settings(bootstrap: str, sandbox_url: str, key_id: str, key_file: Path) -> Settings:
-    return Settings(
-        kafka_bootstrap_servers=bootstrap,
-        callers={DEV_CALLER: frozenset(op.scope for op in OPERATIONS)},
-        allow_synthetic_idents=True,
-        nav_base_urls={api.key: f"{sandbox_url}/{api.key}" for api in APIS},
-        nav_subscription_key_apis=frozenset(api.key for api in APIS if "api.nav.no" in api.default_base_url),
+@dataclass(frozen=True)
+class DevSettings:
+    """The lookups' settings against the sandbox: what `nav-adapter dev` and the tests run."""
+
+    kafka: KafkaSettings
+    nav: NavSettings
+    lookups: LookupSettings
+
+
+def dev_nav_settings(sandbox_url: str, key_id: str, key_file: Path) -> NavSettings:
+    return NavSettings(
+        nav_base_urls={api.key: f"{sandbox_url}/{api.key}" for api in (*APIS, *FEED_APIS)},
         nav_subscription_key=DEV_SUBSCRIPTION_KEY,
         maskinporten_token_url=f"{sandbox_url}/token",
         maskinporten_issuer=f"{sandbox_url}/",
         maskinporten_client_id=DEV_CLIENT_ID,
         maskinporten_key_id=key_id,
         maskinporten_private_key_file=key_file,
-        http_host="127.0.0.1",
-        http_port=18081,
+    )
+
+
+def dev_settings(bootstrap: str, sandbox_url: str, key_id: str, key_file: Path) -> DevSettings:
+    return DevSettings(
+        kafka=KafkaSettings(bootstrap_servers=bootstrap),
+        nav=dev_nav_settings(sandbox_url, key_id, key_file),
+        lookups=LookupSettings(
+            callers={DEV_CALLER: frozenset(op.scope for op in OPERATIONS)},
+            allow_synthetic_idents=True,
+            http_host="127.0.0.1",
+            http_port=18081,
+        ),
     )
 
 
@@ -81,19 +99,17 @@ async def run_dev(
             subscription_key=DEV_SUBSCRIPTION_KEY,
         )
         async with serve_sandbox(sandbox_config, "127.0.0.1", sandbox_port) as sandbox_url:
-            settings = dev_settings(bootstrap, sandbox_url, keys.key_id, keys.private_key_path)
-            await ensure_topics(
-                bootstrap,
-                [*settings.request_topics(), *settings.output_topics()],
-            )
-            lookups = asyncio.create_task(run_lookups(settings, stop))
+            dev = dev_settings(bootstrap, sandbox_url, keys.key_id, keys.private_key_path)
+            settings = dev.lookups
+            await ensure_topics(dev.kafka, [*settings.request_topics(), *settings.output_topics()])
+            lookups = asyncio.create_task(run_lookups(dev.kafka, dev.nav, settings, stop))
             print(f"Kafka        {bootstrap}" + ("  (embedded Tansu broker)" if broker else ""))
             print(f"NAV sandbox  {sandbox_url}  (token endpoint {sandbox_url}/token)")
             print(f"Adapter      consuming {', '.join(settings.request_topics())}")
             print(f"             replies on {settings.reply_topic}")
             print(f"             dead letters on {settings.dead_letter_topic}")
             print(f"Health       http://127.0.0.1:{settings.http_port}/isready  and  /metrics")
-            await _demo(bootstrap, settings)
+            await _demo(dev.kafka, settings)
             print("\nTry next, in another shell (Ctrl-C here stops everything):")
             person = PEOPLE[0].ident
             print(f"  .venv/bin/nav-adapter request medlemskapsunntak.search ident={person}")
@@ -108,9 +124,9 @@ async def run_dev(
             broker.stop()
 
 
-async def _demo(bootstrap: str, settings: Settings) -> None:
+async def _demo(kafka: KafkaSettings, settings: LookupSettings) -> None:
     request = build_request("medlemskapsunntak.search", {"ident": PEOPLE[0].ident})
     topic = next(iter(settings.request_topics()))
     print(f"\nSending a lookup to {topic}:\n  {json.dumps(request)}")
-    reply = await request_reply(bootstrap, topic, settings.reply_topic, request, timeout=60)
+    reply = await request_reply(kafka, topic, settings.reply_topic, request, timeout=60)
     print(f"Reply on {settings.reply_topic}:\n  {json.dumps(reply)[:600]}")

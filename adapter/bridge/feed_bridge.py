@@ -14,15 +14,17 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from adapter.bridge import metrics
 from adapter.bridge.checkpoints import CheckpointStore
 from adapter.bridge.continuity import Checked, Discontinuity, Gap, check_page
 from adapter.bridge.feed import ConfiguredFeed, ContinuityPolicy
+from adapter.bridge.metrics import BridgeMetrics
 from adapter.bridge.pacing import Pacer, Pacing
-from adapter.bridge.publisher import Publisher, to_records
+from adapter.bridge.page import Page
+from adapter.bridge.records import to_records
 from adapter.bridge.resume import Resume, plan_resume, published_after
-from adapter.bridge.source import Page
+from adapter.kafka.producer import Producer
 from adapter.nav.errors import NavError
+from adapter.settings import KafkaSettings
 from contracts.bridged import Checkpoint
 
 log = logging.getLogger(__name__)
@@ -38,11 +40,12 @@ class FeedBridge:
         *,
         feed: ConfiguredFeed,
         source: PageSource,
-        publisher: Publisher,
+        producer: Producer,
         checkpoints: CheckpointStore,
-        bootstrap_servers: str,
+        kafka: KafkaSettings,
         policy: ContinuityPolicy,
         pacing: Pacing,
+        metrics: BridgeMetrics,
         key_secret: bytes | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: Callable[[], float] = random.random,
@@ -50,12 +53,13 @@ class FeedBridge:
     ) -> None:
         self._feed = feed
         self._source = source
-        self._publisher = publisher
+        self._producer = producer
         self._checkpoints = checkpoints
-        self._bootstrap = bootstrap_servers
+        self._kafka = kafka
         self._policy = policy
         self._pacer = Pacer(pacing, rng=rng)
         self._secret = key_secret
+        self._metrics = metrics
         self._sleep = sleep
         self._halt_poll = halt_poll_seconds
         self._last_reported: Discontinuity | None = None
@@ -68,7 +72,7 @@ class FeedBridge:
             except Exception as exc:
                 # Kafka refused a page or a checkpoint, or something unforeseen: what is on the
                 # topic is uncertain now, so start over from the topic after a pause.
-                metrics.PUBLISH_FAILURES.labels(self._feed.id).inc()
+                self._metrics.publish_failures.labels(self._feed.id).inc()
                 log.warning(
                     "feed %s: %s; resuming from the topic", self._feed.id, type(exc).__name__, exc_info=exc
                 )
@@ -85,7 +89,7 @@ class FeedBridge:
             done = checkpoint.sequence if checkpoint else feed.feed.first_sequence - 1
             # Beyond the checkpoint lies at most one page and its gap records.
             published = await published_after(
-                self._bootstrap, feed.topic, feed.id, done, window=2 * feed.page_size + 2
+                self._kafka, feed.topic, feed.id, done, window=2 * feed.page_size + 2
             )
             resume = plan_resume(checkpoint, published, first_sequence=feed.feed.first_sequence)
         log.info(
@@ -127,27 +131,27 @@ class FeedBridge:
             try:
                 page = await self._source.fetch(start)
             except NavError as exc:
-                metrics.FETCH_FAILURES.labels(self._feed.id).inc()
+                self._metrics.fetch_failures.labels(self._feed.id).inc()
                 delay = self._pacer.after_failure(getattr(exc, "retry_after", None))
                 level = logging.WARNING if exc.retryable else logging.ERROR
                 log.log(level, "feed %s: %s; next attempt in %.1fs", self._feed.id, exc.message, delay)
                 await self._sleep(delay)
                 continue
             if page.highest is not None:
-                metrics.NAV_HIGHEST.labels(self._feed.id).set(page.highest)
+                self._metrics.nav_highest.labels(self._feed.id).set(page.highest)
             return page
 
     async def _publish(self, checked: Checked, expected: int) -> None:
         records = to_records(self._feed, checked.entries, self._secret)
         if records:
-            await self._publisher.publish(records)
+            await self._producer.send(records)
             gaps = sum(1 for entry in checked.entries if isinstance(entry, Gap))
-            metrics.PUBLISHED.labels(self._feed.id, "event").inc(len(records) - gaps)
-            metrics.PUBLISHED.labels(self._feed.id, "gap").inc(gaps)
+            self._metrics.published.labels(self._feed.id, "event").inc(len(records) - gaps)
+            self._metrics.published.labels(self._feed.id, "gap").inc(gaps)
         if checked.next_sequence > expected:
             done = checked.next_sequence - 1
             await self._checkpoints.write(Checkpoint(feed=self._feed.id, sequence=done))
-            metrics.POSITION.labels(self._feed.id).set(done)
+            self._metrics.position.labels(self._feed.id).set(done)
 
     def _report(self, checked: Checked) -> None:
         for found in checked.discontinuities:
@@ -155,7 +159,7 @@ class FeedBridge:
             if found == self._last_reported:
                 continue
             self._last_reported = found
-            metrics.DISCONTINUITIES.labels(self._feed.id, found.kind).inc()
+            self._metrics.discontinuities.labels(self._feed.id, found.kind).inc()
             log.error(
                 "feed %s: %s in NAV's sequence numbers: expected %d, got %d (policy %s)",
                 self._feed.id,
@@ -166,7 +170,7 @@ class FeedBridge:
             )
 
     async def _wait_for_reset(self, expected: int) -> Checkpoint:
-        metrics.HALTED.labels(self._feed.id).set(1)
+        self._metrics.halted.labels(self._feed.id).set(1)
         log.error(
             "feed %s: halted before %d; `nav-adapter reset-checkpoint %s SEQ` sets where to go on",
             self._feed.id,
@@ -182,4 +186,4 @@ class FeedBridge:
                     return reset
         finally:
             # Also when the lease goes: the next holder will find the gap and say so itself.
-            metrics.HALTED.labels(self._feed.id).set(0)
+            self._metrics.halted.labels(self._feed.id).set(0)

@@ -1,18 +1,30 @@
 """The FastStream subscriber of lookup requests: declared once, used by the app and the AsyncAPI."""
 
-from typing import Any
+from typing import Any, Protocol
 
-from aiokafka import ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage as Message
 from faststream.kafka.message import FAKE_CONSUMER, KafkaMessage
 from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 
-from adapter.lookup.consumer import LookupConsumer
-from adapter.settings import Settings
+from adapter.settings import LookupSettings
 
 EMPTY_POLL_MS = 10
+
+
+class RecordSink(Protocol):
+    """Takes every record of a batch and commits on its own (`adapter.lookup.scheduler`)."""
+
+    listener: ConsumerRebalanceListener
+
+    @property
+    def attached(self) -> AIOKafkaConsumer | None: ...
+
+    def attach(self, consumer: AIOKafkaConsumer | None) -> None: ...
+
+    async def submit(self, record: ConsumerRecord[bytes, bytes]) -> None: ...
 
 
 async def _records_untouched(records: tuple[ConsumerRecord[bytes, bytes], ...]) -> KafkaMessage:
@@ -28,8 +40,8 @@ async def _nothing_to_decode(message: StreamMessage[Any]) -> None:
 
 def declare_lookups(
     broker: KafkaBroker,
-    settings: Settings,
-    consumer: LookupConsumer,
+    settings: LookupSettings,
+    consumer: RecordSink,
     topics: list[str],
     title: str,
     group_id: str,

@@ -1,7 +1,8 @@
 """Concurrent lookups with ordered commits, on top of a FastStream subscriber.
 
 FastStream's own concurrent subscriber commits on receipt, which loses requests on a crash.
-Here the subscriber runs with `AckPolicy.MANUAL` and hands each record to `LookupConsumer`:
+Here the subscriber runs with `AckPolicy.MANUAL` and hands each record to `LookupScheduler`,
+which schedules it and commits:
 - up to `max_in_flight` lookups run at once; when full for longer than `pause_after`, the
   assigned partitions are paused (at full load a slot frees within milliseconds, and pausing
   for that would only stop and restart the fetcher on every record);
@@ -21,15 +22,15 @@ from aiokafka.errors import KafkaError
 from opentelemetry.context import Context
 
 from adapter.kafka.producer import Producer
+from adapter.kafka.records import Incoming
 from adapter.lookup.inflight import KeyedSequencer, OffsetTracker
-from adapter.lookup.messages import Incoming
 from adapter.lookup.service import LookupService
 from adapter.observability.tracing import current_context, lookup_span
 
 log = logging.getLogger(__name__)
 
 
-class LookupConsumer:
+class LookupScheduler:
     def __init__(
         self,
         *,
@@ -126,7 +127,7 @@ class LookupConsumer:
                 await asyncio.sleep(delay)
             with lookup_span(parent, incoming.headers, incoming.topic, incoming.partition, incoming.offset):
                 outgoing = await self._service.handle(incoming)
-            await self._producer.send_all(outgoing)
+            await self._producer.send_until_acked(outgoing)
             self._tracker.finish(tp, incoming.offset)
         finally:
             self._slots.release()
@@ -177,7 +178,7 @@ class LookupConsumer:
 
 
 class _DrainOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, owner: LookupConsumer) -> None:
+    def __init__(self, owner: LookupScheduler) -> None:
         self._owner = owner
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:

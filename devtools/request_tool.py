@@ -5,8 +5,10 @@ import uuid
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import TopicPartition
 
+from adapter.kafka import clients
+from adapter.settings import KafkaSettings
 from contracts import headers as h
 from contracts.operations import OPERATIONS_BY_NAME
 
@@ -31,7 +33,7 @@ def parse_fields(pairs: list[str]) -> dict[str, Any]:
 
 
 async def request_reply(
-    bootstrap_servers: str,
+    kafka: KafkaSettings,
     request_topic: str,
     reply_topic: str,
     request: dict[str, Any],
@@ -39,8 +41,8 @@ async def request_reply(
     timeout: float = 30.0,
 ) -> dict[str, Any]:
     """Publish `request` and return the reply whose correlation_id is its request_id."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
+    consumer = clients.consumer(kafka, enable_auto_commit=False)
+    producer = clients.producer(kafka)
     await consumer.start()
     await producer.start()
     try:

@@ -1,0 +1,105 @@
+"""`build_lookups`: the lookups' parts wired together from settings, with no I/O, so the running
+process and the AsyncAPI document are built by the same code."""
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aiokafka import TopicPartition
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+
+from adapter.kafka import clients
+from adapter.kafka.producer import Producer
+from adapter.kafka.subscriber import declare_lookups
+from adapter.lookup.metrics import LookupMetrics
+from adapter.lookup.policy import LookupPolicy
+from adapter.lookup.records import seconds_until_due
+from adapter.lookup.scheduler import LookupScheduler
+from adapter.lookup.service import LookupService, NavCaller
+from adapter.settings import KafkaSettings, LookupSettings
+
+log = logging.getLogger(__name__)
+
+
+def make_policy(settings: LookupSettings) -> LookupPolicy:
+    topics = settings.request_topics()
+    return LookupPolicy(
+        scopes_by_request_topic={t: settings.callers[c] for t, c in topics.items()},
+        caller_by_request_topic=topics,
+        reply_topic=settings.reply_topic,
+        dead_letter_topic=settings.dead_letter_topic,
+        audit_topic=settings.audit_topic,
+        allow_synthetic_idents=settings.allow_synthetic_idents,
+        key_secret=settings.key_secret(),
+        dedupe_window_seconds=settings.dedupe_window_seconds,
+        quotas_per_second=settings.caller_quotas,
+        retry_topics=settings.retry_topics(),
+    )
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """The lookups, built and not yet started: one FastStream broker, a scheduler per subscription."""
+
+    broker: KafkaBroker
+    schedulers: Sequence[LookupScheduler]
+
+    def in_flight(self) -> int:
+        return sum(s.in_flight for s in self.schedulers)
+
+    def lag(self) -> dict[TopicPartition, int]:
+        return {tp: behind for s in self.schedulers for tp, behind in s.lag().items()}
+
+    async def run(self, stop: asyncio.Event, connected: asyncio.Event) -> None:
+        """Consume until `stop` is set, then finish what is in flight and commit it."""
+        await self.broker.start()
+        connected.set()
+        committers = [asyncio.create_task(s.run_committer()) for s in self.schedulers]
+        try:
+            await stop.wait()
+        finally:
+            connected.clear()
+            for task in committers:
+                task.cancel()
+            await asyncio.gather(*(s.close() for s in self.schedulers))
+            await self.broker.stop()
+            await asyncio.gather(*committers, return_exceptions=True)
+
+
+def build_lookups(
+    kafka: KafkaSettings,
+    settings: LookupSettings,
+    *,
+    nav: NavCaller,
+    producer: Producer,
+    metrics: LookupMetrics | None,
+) -> Lookups:
+    service = LookupService(nav=nav, policy=make_policy(settings), metrics=metrics)
+    broker = clients.faststream_broker(kafka, logger=None, middlewares=[KafkaTelemetryMiddleware()])
+    requests = LookupScheduler(service=service, producer=producer, max_in_flight=settings.max_in_flight)
+    declare_lookups(
+        broker,
+        settings,
+        requests,
+        list(settings.request_topics()),
+        "lookup-requests",
+        settings.consumer_group,
+    )
+    schedulers = [requests]
+    if settings.retry_delays_seconds:
+        retries = LookupScheduler(
+            service=service, producer=producer, max_in_flight=settings.max_in_flight, hold=seconds_until_due
+        )
+        # A group of its own: two subscriptions in one group would rebalance each other.
+        declare_lookups(
+            broker,
+            settings,
+            retries,
+            [topic for topic, _ in settings.retry_topics()],
+            "lookup-retries",
+            f"{settings.consumer_group}.retries",
+        )
+        schedulers.append(retries)
+    return Lookups(broker, tuple(schedulers))

@@ -1,0 +1,80 @@
+"""`open_nav`: the NAV connection of a process (pooled transport, token cache, client), built once
+from `NavSettings` for the lookups and the bridge alike, and closed on exit."""
+
+import contextlib
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+
+import httpx
+from prometheus_client import CollectorRegistry
+
+from adapter.nav.client import ApiEndpoint, NavClient, RetryPolicy
+from adapter.nav.metrics import NavMetrics
+from adapter.nav.sender import NavSender
+from adapter.nav.tokens import MaskinportenClient, MaskinportenConfig, TokenCache
+from adapter.settings import NavSettings
+from contracts.operations import Api
+
+
+@dataclass(frozen=True)
+class Nav:
+    client: NavClient
+    tokens: TokenCache
+
+
+def make_transport(settings: NavSettings) -> httpx.AsyncBaseTransport:
+    """The pooled HTTP transport every call to NAV and Maskinporten goes through."""
+    limits = httpx.Limits(
+        max_connections=settings.nav_max_connections,
+        max_keepalive_connections=settings.nav_max_connections,
+    )
+    if settings.http_transport == "aiohttp":
+        from httpx_aiohttp import AiohttpTransport
+
+        return AiohttpTransport(limits=limits)
+    return httpx.AsyncHTTPTransport(limits=limits)
+
+
+def maskinporten_config(settings: NavSettings) -> MaskinportenConfig:
+    return MaskinportenConfig(
+        token_url=settings.maskinporten_token_url,
+        audience=settings.maskinporten_issuer,
+        client_id=settings.maskinporten_client_id,
+        key_id=settings.maskinporten_key_id,
+        private_key_pem=settings.private_key_pem(),
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_nav(
+    settings: NavSettings, apis: Iterable[Api], registry: CollectorRegistry
+) -> AsyncIterator[Nav]:
+    """A client for `apis`, its calls and circuits counted in `registry`."""
+    transport = make_transport(settings)
+    timeout = httpx.Timeout(settings.nav_timeout_seconds, connect=settings.nav_connect_timeout_seconds)
+    # Maskinporten's token endpoint is called a few times an hour: httpx's client is fine there.
+    async with httpx.AsyncClient(timeout=timeout, transport=transport) as http:
+        config = maskinporten_config(settings)
+        tokens = TokenCache(
+            fetcher=MaskinportenClient(http=http, config=config), margin_seconds=config.refresh_margin_seconds
+        )
+        sender = NavSender(
+            transport=transport, tokens=tokens, connect_timeout=settings.nav_connect_timeout_seconds
+        )
+        endpoints = {
+            api.key: ApiEndpoint(settings.base_url(api.key), settings.subscription_key_for(api.key))
+            for api in apis
+        }
+        metrics = NavMetrics(registry)
+        client = NavClient(
+            sender=sender,
+            endpoints=endpoints,
+            consumer_id=settings.consumer_id,
+            retry=RetryPolicy(attempts=settings.nav_retry_attempts),
+            request_timeout=settings.nav_timeout_seconds,
+            breaker_threshold=settings.nav_breaker_threshold,
+            breaker_cooldown=settings.nav_breaker_cooldown_seconds,
+            observe=metrics.nav_call,
+        )
+        metrics.watch(client.breakers, tokens)
+        yield Nav(client, tokens)
