@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from devtools.devkeys import DevKeys, make_dev_keys
 from devtools.embedded_broker import EmbeddedBroker
 
 
@@ -34,3 +35,8 @@ def kafka_bootstrap() -> Iterator[str]:
         return
     with EmbeddedBroker() as broker:
         yield broker.bootstrap_servers
+
+
+@pytest.fixture(scope="session")
+def dev_keys(tmp_path_factory: pytest.TempPathFactory) -> DevKeys:
+    return make_dev_keys(tmp_path_factory.mktemp("bridge-keys"))

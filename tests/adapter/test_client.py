@@ -50,11 +50,16 @@ def _client(
     }
     return NavClient(
         sender=NavSender(
-            transport=httpx.MockTransport(handler), tokens=TokenCache(fetcher=tokens or StaticTokens())
+            transport=httpx.MockTransport(handler),
+            tokens=TokenCache(fetcher=tokens or StaticTokens()),
+            connect_timeout=3.0,
         ),
         endpoints=endpoints,
         consumer_id="consumer-x",
         retry=RetryPolicy(attempts=3, base_delay=0.1),
+        request_timeout=10.0,
+        breaker_threshold=5,
+        breaker_cooldown=10.0,
         sleep=sleep,
         rng=lambda: 0.5,
     )

@@ -481,7 +481,7 @@ async def test_the_refresher_survives_a_failing_endpoint(
 
 @pytest.fixture
 def sender(transport: httpx.MockTransport, cache: TokenCache) -> NavSender:
-    return NavSender(transport=transport, tokens=cache)
+    return NavSender(transport=transport, tokens=cache, connect_timeout=3.0)
 
 
 async def _get(sender: NavSender) -> int:

@@ -2,7 +2,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.stack import Stack, open_stack
+from tests.support.stack import Stack, open_stack
 
 
 @pytest.fixture(scope="session")

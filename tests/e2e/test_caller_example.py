@@ -9,14 +9,14 @@ from adapter.kafka.topics import ensure_topics
 from contracts import OkReply
 from examples.caller import LookupCaller, search_request
 from nav_sandbox import PEOPLE
-from tests.stack import Stack
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_a_faststream_caller_gets_its_typed_reply_on_its_own_topic(stack: Stack) -> None:
     reply_topic = f"caller-{uuid.uuid4().hex[:8]}.replies"
-    await ensure_topics(stack.bootstrap, [reply_topic], partitions=1)
+    await ensure_topics(stack.kafka, [reply_topic], partitions=1)
     broker = KafkaBroker(stack.bootstrap)
     caller = LookupCaller(
         broker, request_topic=stack.topic("team-a"), reply_topic=reply_topic, group_id=reply_topic

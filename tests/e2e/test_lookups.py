@@ -9,7 +9,7 @@ import pytest
 
 from contracts import OPERATIONS_BY_NAME, ErrorCode
 from nav_sandbox import PEOPLE, UNKNOWN_IDENT
-from tests.stack import Stack
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -58,7 +58,7 @@ async def test_nav_sees_call_id_consumer_id_and_subscription_key(stack: Stack) -
     seen = (await stack.http.get("/_sandbox/requests")).json()
     mine = [r for r in _as_list(seen) if _header(r, "nav-call-id") == reply["request_id"]]
     assert mine, "the sandbox never saw the request's Nav-Call-Id"
-    assert _header(mine[-1], "nav-consumer-id") == stack.settings.consumer_id
+    assert _header(mine[-1], "nav-consumer-id") == stack.nav.consumer_id
 
 
 async def test_search_by_ident_returns_the_persons_periods(stack: Stack) -> None:

@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from adapter.lookup.app import run_lookups
 from devtools.embedded_broker import free_port
 from nav_sandbox import PEOPLE
-from tests.stack import Stack, open_stack
+from tests.support.stack import Stack, open_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +25,7 @@ async def operated(
         kafka_bootstrap, Path(tmp_path_factory.mktemp("ops")), in_process_adapter=False, http_port=port
     ) as stack:
         stop = asyncio.Event()
-        adapter = asyncio.create_task(run_lookups(stack.settings, stop))
+        adapter = asyncio.create_task(run_lookups(stack.kafka, stack.nav, stack.settings, stop))
         yield stack, f"http://127.0.0.1:{port}"
         stop.set()
         await asyncio.wait_for(adapter, 60)

@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from devtools.embedded_broker import EmbeddedBroker, free_port
-from tests.faults.test_crashes import _steady_load
-from tests.stack import open_stack
-from tests.tcp_proxy import CuttableProxy
+from tests.support.stack import open_stack, steady_load
+from tests.support.tcp_proxy import CuttableProxy
 
 pytestmark = pytest.mark.e2e
 
@@ -32,7 +31,7 @@ async def test_broker_connection_loss_and_reconnect(
         async with open_stack(broker.bootstrap_servers, tmp_path) as stack:
             assert (await stack.ask("frikort.brev", ident="14435512160", timeout=60))["status"] == "ok"
             sent: list[str] = []
-            load = asyncio.create_task(_steady_load(stack, sent, 300, per_second=50))
+            load = asyncio.create_task(steady_load(stack, sent, 300, per_second=50))
             await stack.wait_for(lambda: len(stack.replies.by_request_id) > 50, 60)
             proxy.cut()
             await asyncio.sleep(3)

@@ -3,15 +3,12 @@
 import asyncio
 import random
 import time
-import uuid
 from pathlib import Path
 
-import orjson
 import pytest
 
-from nav_sandbox import PEOPLE
-from tests.processes import AdapterProcess, assert_no_personal_data
-from tests.stack import Stack, open_stack
+from tests.support.processes import AdapterProcess, assert_no_personal_data
+from tests.support.stack import open_stack, steady_load
 
 pytestmark = pytest.mark.e2e
 
@@ -19,29 +16,14 @@ KILLS = 20
 REQUESTS = 3000
 
 
-async def _steady_load(stack: Stack, sent: list[str], count: int, per_second: float) -> None:
-    for i in range(count):
-        request_id = str(uuid.uuid4())
-        person = PEOPLE[i % len(PEOPLE)]
-        body = {
-            "request_id": request_id,
-            "operation": "frikort.brev",
-            "scope": "nav:helserefusjon/v1/frikort",
-            "ident": person.ident,
-        }
-        await stack.send_raw("team-a", orjson.dumps(body), key=person.ident.encode())
-        sent.append(request_id)
-        await asyncio.sleep(1 / per_second)
-
-
 async def test_sigkill_under_load_loses_no_request(kafka_bootstrap: str, tmp_path: Path) -> None:
     async with open_stack(
         kafka_bootstrap, tmp_path, in_process_adapter=False, kafka_session_timeout_ms=2000
     ) as stack:
-        adapter = AdapterProcess(stack.settings, tmp_path / "adapter.log")
+        adapter = AdapterProcess(stack.environment(), tmp_path / "adapter.log")
         adapter.start()
         sent: list[str] = []
-        load = asyncio.create_task(_steady_load(stack, sent, REQUESTS, per_second=100))
+        load = asyncio.create_task(steady_load(stack, sent, REQUESTS, per_second=100))
         rng = random.Random(20261123)
         started = time.monotonic()
         try:
@@ -74,11 +56,11 @@ async def test_two_instances_rebalance_and_drain_on_sigterm(kafka_bootstrap: str
     async with open_stack(
         kafka_bootstrap, tmp_path, in_process_adapter=False, kafka_session_timeout_ms=2000
     ) as stack:
-        first = AdapterProcess(stack.settings, tmp_path / "first.log")
-        second = AdapterProcess(stack.settings, tmp_path / "second.log")
+        first = AdapterProcess(stack.environment(), tmp_path / "first.log")
+        second = AdapterProcess(stack.environment(), tmp_path / "second.log")
         first.start()
         sent: list[str] = []
-        load = asyncio.create_task(_steady_load(stack, sent, 1200, per_second=80))
+        load = asyncio.create_task(steady_load(stack, sent, 1200, per_second=80))
         try:
             await stack.wait_for(lambda: len(stack.replies.by_request_id) > 50, 60)
             second.start()  # joins the group: partitions move while lookups are in flight

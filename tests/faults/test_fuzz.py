@@ -12,11 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapter.kafka.records import Incoming
-from adapter.lookup.service import LookupPolicy, LookupService
+from adapter.lookup.policy import LookupPolicy
+from adapter.lookup.service import LookupService
 from contracts import OPERATIONS, Operation
 from contracts.lookups import LookupBase
-from tests.mutations import fuzz_message, valid_request
-from tests.stack import open_stack
+from tests.support.mutations import fuzz_message, valid_request
+from tests.support.stack import open_stack
 
 FUZZ_MESSAGES = 10_000
 VALID_AMONG_THEM = 300

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from nav_sandbox import PEOPLE
-from tests.stack import Stack, open_stack
+from tests.support.stack import Stack, open_stack
 
 pytestmark = pytest.mark.e2e
 

@@ -16,7 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from contracts.operations import Operation, Where
+from contracts.operations import Operation
 from nav_sandbox import GRANT_TYPE, Person, SandboxConfig, create_app
 
 BASE_URL = "http://sandbox"
@@ -92,27 +92,13 @@ def _text(value: Any) -> str:
 
 def nav_request(op: Operation, values: Mapping[str, Any]) -> dict[str, Any]:
     """httpx.request kwargs for `op`, placing each request field where the table says."""
-    path: dict[str, str] = {}
-    params: list[tuple[str, str]] = []
-    headers: dict[str, str] = {}
-    body: Any = None
-    for param in op.params:
-        if (value := values.get(param.field)) is None:
-            continue
-        if param.where is Where.PATH:
-            path[param.wire] = _text(value)
-        elif param.where is Where.QUERY:
-            params += [(param.wire, _text(v)) for v in (value if isinstance(value, list) else [value])]
-        elif param.where is Where.HEADER:
-            headers[param.wire] = _text(value)
-        else:
-            body = value
+    placed = op.place(values, _text)
     return {
         "method": op.method,
-        "url": f"/{op.api.key}{op.path.format_map(path)}",
-        "params": params,
-        "headers": headers,
-        "json": body,
+        "url": f"/{op.api.key}{placed.path}",
+        "params": list(placed.query),
+        "headers": placed.headers,
+        "json": placed.body,
     }
 
 

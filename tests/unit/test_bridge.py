@@ -10,12 +10,13 @@ from aiokafka.coordinator.protocol import ConsumerProtocolMemberMetadata
 from adapter.bridge.continuity import Gap, check_page
 from adapter.bridge.feed import ConfiguredFeed
 from adapter.bridge.lease import LeaseAssignor
-from adapter.bridge.pacing import Pacer, Pacing, RateLimiter
+from adapter.bridge.pacing import Pacer, Pacing
+from adapter.bridge.page import FeedItem, Page, parse_page
 from adapter.bridge.records import record_key, to_records
 from adapter.bridge.resume import Published, Resume, plan_resume
-from adapter.bridge.settings import BridgeSettings
-from adapter.bridge.source import FeedItem, Page, answer_error, parse_page
-from adapter.nav.errors import NavContractError, NavRejected, NavUnavailable
+from adapter.nav.errors import NavContractError, NavRejected, NavUnavailable, error_for_status
+from adapter.settings import BridgeSettings
+from adapter.token_bucket import TokenBucket
 from contracts.bridged import BRIDGED_RECORD, BridgedEvent, Checkpoint, GapRecord
 from contracts.docs import FEEDS_END, FEEDS_START, feeds_table, with_feeds_table
 from contracts.feeds import FEEDS_BY_NAME, parse_feed_id
@@ -92,10 +93,10 @@ def test_a_page_off_contract_names_the_field_not_the_value() -> None:
 
 
 def test_answer_errors() -> None:
-    assert isinstance(answer_error("f", 503, {}), NavUnavailable)
-    limited = answer_error("f", 429, {"retry-after": "7"})
+    assert isinstance(error_for_status("f", 503, {}), NavUnavailable)
+    limited = error_for_status("f", 429, {"retry-after": "7"})
     assert isinstance(limited, NavUnavailable) and limited.retry_after == 7
-    assert isinstance(answer_error("f", 403, {}), NavRejected)
+    assert isinstance(error_for_status("f", 403, {}), NavRejected)
 
 
 # --- continuity ---
@@ -251,7 +252,7 @@ async def test_the_rate_limiter_spaces_requests() -> None:
         slept.append(seconds)
         now[0] += seconds
 
-    limiter = RateLimiter(60, burst=2, clock=lambda: now[0], sleep=sleep)
+    limiter = TokenBucket(rate=1.0, burst=2, clock=lambda: now[0], sleep=sleep)
     for _ in range(4):
         await limiter.acquire()
     assert slept == pytest.approx([1.0, 1.0])

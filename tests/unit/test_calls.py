@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
-from adapter.nav.calls import build_call, interpret, retry_after_seconds
-from adapter.nav.errors import NavContractError, NavRejected, NavUnavailable
+from adapter.nav.calls import build_call, interpret
+from adapter.nav.errors import NavContractError, NavRejected, NavUnavailable, retry_after_seconds
 from contracts import LOOKUP_REQUEST, OPERATIONS_BY_NAME, ErrorCode
 
 CTX = {"allow_synthetic": True}

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from adapter.settings import Settings
+from adapter.settings import BridgeSettings, KafkaSettings, LookupSettings, NavSettings
 from nav_sandbox.cli import _parser as sandbox_parser
+from tests.unit.test_settings import env_names
 
 COMPOSE = Path(__file__).parents[2] / "compose" / "docker-compose.yml"
 
@@ -28,14 +29,14 @@ def test_runs_apache_kafka_in_kraft_mode_the_sandbox_and_the_adapter() -> None:
 
 def test_adapter_environment_is_valid_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     env = _compose()["services"]["adapter"]["environment"]
-    known = {f"ADAPTER_{name.upper()}" for name in Settings.model_fields} | {"KAFKA_BOOTSTRAP_SERVERS"}
+    known = {*env_names(KafkaSettings), *env_names(NavSettings), *env_names(LookupSettings)}
     assert set(env) <= known, f"unknown settings in compose: {set(env) - known}"
     for name, value in env.items():
         monkeypatch.setenv(name, str(value))
-    settings = Settings()
-    assert settings.kafka_bootstrap_servers == "kafka:9092"
-    assert settings.callers["dev"], "the dev caller may use scopes"
-    assert all(url.startswith("http://sandbox:8080/") for url in settings.nav_base_urls.values())
+    assert KafkaSettings().bootstrap_servers == "kafka:9092"
+    assert LookupSettings().callers["dev"], "the dev caller may use scopes"
+    nav = NavSettings()
+    assert all(url.startswith("http://sandbox:8080/") for url in nav.nav_base_urls.values())
 
 
 def test_sandbox_command_is_accepted_by_its_cli() -> None:
@@ -56,13 +57,12 @@ def test_docker_compose_config_where_an_engine_answers() -> None:
 
 
 def test_bridge_environment_is_valid_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    from adapter.bridge.settings import BridgeSettings
-
     env = _compose()["services"]["bridge"]["environment"]
-    known = {f"BRIDGE_{name.upper()}" for name in BridgeSettings.model_fields}
-    bridge_vars = {name for name in env if name.startswith("BRIDGE_")}
-    assert bridge_vars <= known, f"unknown bridge settings in compose: {bridge_vars - known}"
+    known = {*env_names(KafkaSettings), *env_names(NavSettings), *env_names(BridgeSettings)}
+    assert set(env) <= known, f"unknown settings in compose: {set(env) - known}"
     for name, value in env.items():
         monkeypatch.setenv(name, str(value))
     settings = BridgeSettings()
     assert settings.feeds and settings.samordning_tpnr == ["3010"]
+    nav = NavSettings()
+    assert {f.feed.api.key for f in settings.configured_feeds()} <= set(nav.nav_base_urls)

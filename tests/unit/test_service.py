@@ -9,7 +9,8 @@ import orjson
 import pytest
 
 from adapter.kafka.records import Incoming
-from adapter.lookup.service import LookupPolicy, LookupService
+from adapter.lookup.policy import LookupPolicy
+from adapter.lookup.service import LookupService
 from adapter.nav.errors import NavRejected
 from contracts import ErrorCode, Operation
 from contracts import headers as h

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from devtools.devkeys import DevKeys
-from tests.bridge.kit import (
+from tests.support.bridge import (
     LEASE_SESSION_MS,
     BridgeProcess,
     bridge_settings,
@@ -28,8 +28,8 @@ async def test_one_active_bridge_and_a_standby_that_takes_over(
         bridge = bridge_settings(sandbox, [{"feed": "trygdehendelser", "page_size": 10}])
         (feed,) = bridge.configured_feeds()
         await sandbox.command(feed.feed.name, "rate", per_second=30)
-        first = BridgeProcess(sandbox.settings, bridge, tmp_path / "first.log")
-        second = BridgeProcess(sandbox.settings, bridge, tmp_path / "second.log")
+        first = BridgeProcess(sandbox, bridge, tmp_path / "first.log")
+        second = BridgeProcess(sandbox, bridge, tmp_path / "second.log")
         try:
             first.start()
             await first.wait_for_log("lease acquired", 1)

@@ -3,7 +3,6 @@ in-process or as processes of its own, and a reader for what landed on a topic."
 
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import subprocess
@@ -18,18 +17,17 @@ from typing import Any
 
 import httpx
 from aiokafka import TopicPartition
+from prometheus_client.parser import text_string_to_metric_families
 
 from adapter.bridge.app import run_bridge
-from adapter.bridge.settings import BridgeSettings
-from devtools.dev import dev_settings, serve_sandbox
+from adapter.kafka.offsets import exact_end_offsets, range_reader
+from adapter.settings import BridgeSettings, KafkaSettings, NavSettings
+from contracts import headers as h
+from devtools.dev import dev_nav_settings, serve_sandbox
 from devtools.devkeys import DevKeys
 from devtools.embedded_broker import free_port
-from adapter.kafka.offsets import exact_end_offsets, range_reader
-from adapter.settings import Settings
-from contracts import headers as h
-from contracts.feeds import FEED_APIS
 from nav_sandbox import SandboxConfig
-from tests.processes import settings_env
+from tests.support.processes import settings_env
 
 LEASE_SESSION_MS = int(os.environ.get("TEST_BRIDGE_SESSION_MS", "1000"))
 """Tansu takes 1 s; a real Kafka wants at least its group.min.session.timeout.ms (6 s)."""
@@ -54,7 +52,7 @@ class Record:
 
 async def read_topic(bootstrap: str, topic: str) -> list[Record]:
     """Every record on `topic` now, in partition and offset order."""
-    consumer = range_reader(bootstrap)
+    consumer = range_reader(KafkaSettings(bootstrap_servers=bootstrap))
     await consumer.start()
     try:
         await consumer.topics()
@@ -114,7 +112,8 @@ def tally(records: list[Record], produced: list[int]) -> Tally:
 class FeedSandbox:
     url: str
     http: httpx.AsyncClient
-    settings: Settings
+    kafka: KafkaSettings
+    nav: NavSettings
 
     async def command(self, feed: str, action: str, **body: Any) -> dict[str, Any]:
         response = await self.http.post(f"/_sandbox/feeds/{feed}/{action}", json=body)
@@ -144,8 +143,13 @@ async def feed_sandbox(bootstrap: str, keys: DevKeys, *, feed_events: int = 20) 
         feed_events=feed_events,
     )
     async with serve_sandbox(config, "127.0.0.1", port) as url, httpx.AsyncClient(base_url=url) as http:
-        settings = dev_settings(bootstrap, url, keys.key_id, keys.private_key_path)
-        yield FeedSandbox(url, http, settings.model_copy(update={"nav_timeout_seconds": 3.0}))
+        nav = dev_nav_settings(url, keys.key_id, keys.private_key_path)
+        yield FeedSandbox(
+            url,
+            http,
+            KafkaSettings(bootstrap_servers=bootstrap),
+            nav.model_copy(update={"nav_timeout_seconds": 3.0}),
+        )
 
 
 def bridge_settings(sandbox: FeedSandbox, feeds: list[Any], **overrides: Any) -> BridgeSettings:
@@ -166,22 +170,36 @@ def bridge_settings(sandbox: FeedSandbox, feeds: list[Any], **overrides: Any) ->
         "retry_base_seconds": 0.05,
         "retry_max_seconds": 0.5,
         "requests_per_minute": {"samordning": 60_000},
-        "nav_base_urls": {api.key: f"{sandbox.url}/{api.key}" for api in FEED_APIS},
-        "nav_subscription_key_apis": [api.key for api in FEED_APIS if "api.nav.no" in api.default_base_url],
+        "http_host": "127.0.0.1",
+        "http_port": free_port(),
         **overrides,
     }
     return BridgeSettings.model_validate(values)
 
 
 @contextlib.asynccontextmanager
-async def bridge_in_process(settings: Settings, bridge: BridgeSettings) -> AsyncIterator[None]:
+async def bridge_in_process(sandbox: FeedSandbox, bridge: BridgeSettings) -> AsyncIterator[None]:
     stop = asyncio.Event()
-    task = asyncio.create_task(run_bridge(settings, bridge, stop))
+    task = asyncio.create_task(run_bridge(sandbox.kafka, sandbox.nav, bridge, stop))
     try:
         yield
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)
+
+
+async def bridge_metric(bridge: BridgeSettings, name: str, **labels: str) -> float:
+    """A sample of the running bridge's /metrics (0 when absent or not yet served)."""
+    try:
+        async with httpx.AsyncClient() as http:
+            text = (await http.get(f"http://{bridge.http_host}:{bridge.http_port}/metrics")).text
+    except httpx.TransportError:
+        return 0.0
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return float(sample.value)
+    return 0.0
 
 
 async def wait_for_records(
@@ -198,21 +216,13 @@ async def wait_for_records(
         await asyncio.sleep(0.2)
 
 
-def bridge_env(bridge: BridgeSettings) -> dict[str, str]:
-    env = {}
-    for name, value in bridge.model_dump(mode="json", exclude_none=True).items():
-        if name == "key_hmac_secret":
-            value = bridge.key_hmac_secret.get_secret_value() if bridge.key_hmac_secret else None
-        text = json.dumps(value) if isinstance(value, list | dict | bool) else str(value)
-        env[f"BRIDGE_{name.upper()}"] = text
-    return env
-
-
 class BridgeProcess:
     """`nav-adapter bridge` as a process of its own, configured through its environment."""
 
-    def __init__(self, settings: Settings, bridge: BridgeSettings, log_path: Path) -> None:
-        self._env = {**os.environ, **settings_env(settings), **bridge_env(bridge)}
+    def __init__(self, sandbox: FeedSandbox, bridge: BridgeSettings, log_path: Path) -> None:
+        env = settings_env(sandbox.kafka, sandbox.nav, bridge)
+        # Processes of one test share the settings; each serves its health port of its own.
+        self._env = {**os.environ, **env, "BRIDGE_HTTP_PORT": "0"}
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -15,10 +15,11 @@ from aiokafka import AIOKafkaProducer
 
 from adapter.kafka.topics import ensure_topics
 from adapter.replay.commands import add_range_and_filters, redrive, replay
+from adapter.settings import KafkaSettings
 from contracts import headers as h
 from nav_sandbox import PEOPLE
-from tests.bridge.kit import read_topic
-from tests.stack import open_stack
+from tests.support.bridge import read_topic
+from tests.support.stack import open_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -62,7 +63,7 @@ def _numbers(records: list[Any]) -> list[int]:
 async def test_replay_by_offset_time_key_header_and_operation(kafka_bootstrap: str) -> None:
     run = uuid.uuid4().hex[:8]
     source = f"test-{run}.source"
-    await ensure_topics(kafka_bootstrap, [source], partitions=2)
+    await ensure_topics(KafkaSettings(bootstrap_servers=kafka_bootstrap), [source], partitions=2)
     await _fill(kafka_bootstrap, source, 0, 24)
     await asyncio.sleep(0.05)
     middle = datetime.now(UTC)
@@ -71,7 +72,7 @@ async def test_replay_by_offset_time_key_header_and_operation(kafka_bootstrap: s
 
     async def copy(*argv: str) -> list[int]:
         target = f"test-{run}.{uuid.uuid4().hex[:6]}"
-        await replay(kafka_bootstrap, _args(source, target, *argv))
+        await replay(KafkaSettings(bootstrap_servers=kafka_bootstrap), _args(source, target, *argv))
         records = await read_topic(kafka_bootstrap, target)
         originals = {(r.key, r.value) for r in await read_topic(kafka_bootstrap, source)}
         for record in records:
@@ -125,11 +126,11 @@ async def test_redrive_the_dead_letter_topic_into_the_request_topic(
         dlq = stack.settings.dead_letter_topic
         await stack.producer.send_and_wait(dlq, orjson.dumps(request), key=request_id.encode(), headers=dead)
 
-        assert await redrive(kafka_bootstrap, dlq, _args("--key", request_id, "--dry-run")) == 0
+        assert await redrive(stack.kafka, dlq, _args("--key", request_id, "--dry-run")) == 0
         await asyncio.sleep(1.0)
         assert request_id not in stack.replies.by_request_id
 
-        assert await redrive(kafka_bootstrap, dlq, _args("--key", request_id)) == 0
+        assert await redrive(stack.kafka, dlq, _args("--key", request_id)) == 0
         reply = await stack.reply_for(request_id)
         assert reply["request_id"] == request_id and reply["status"] == "ok"
         (redriven,) = [
@@ -142,6 +143,8 @@ async def test_redrive_the_dead_letter_topic_into_the_request_topic(
 
         # Replaying the request again gets the same answer, with the same request id.
         source = stack.topic("team-a")
-        await replay(kafka_bootstrap, _args(source, source, "--key", request_id))
+        await replay(
+            KafkaSettings(bootstrap_servers=kafka_bootstrap), _args(source, source, "--key", request_id)
+        )
         await stack.wait_for(lambda: stack.replies.reply_count[request_id] >= 2)
         assert stack.replies.by_request_id[request_id] == reply

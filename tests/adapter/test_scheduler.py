@@ -6,8 +6,8 @@ from typing import Any, cast
 
 from aiokafka import ConsumerRecord, TopicPartition
 
-from adapter.lookup.scheduler import LookupScheduler
 from adapter.kafka.records import Incoming, Outgoing
+from adapter.lookup.scheduler import LookupScheduler
 
 TP = TopicPartition("requests", 0)
 
@@ -55,7 +55,7 @@ class AckingProducer:
     def __init__(self) -> None:
         self.sent: list[Sequence[Outgoing]] = []
 
-    async def send_all(self, records: Sequence[Outgoing]) -> None:
+    async def send_until_acked(self, records: Sequence[Outgoing]) -> None:
         self.sent.append(records)
 
 

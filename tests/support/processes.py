@@ -8,31 +8,32 @@ import subprocess
 import sys
 from pathlib import Path
 
-from adapter.settings import Settings
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings
 
-_SECRET_FIELDS = {"nav_subscription_key", "key_hmac_secret", "maskinporten_private_key"}
 
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The environment a process needs to build `settings` again from `Settings()`."""
-    env = {"KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers}
-    for name, value in settings.model_dump(exclude={"kafka_bootstrap_servers"}).items():
-        if value is None:
-            continue
-        if name in _SECRET_FIELDS:
-            value = getattr(settings, name).get_secret_value()
-        if isinstance(value, frozenset | set):
-            value = sorted(value)
-        elif isinstance(value, dict):
-            value = {k: sorted(v) if isinstance(v, frozenset | set) else v for k, v in value.items()}
-        text = json.dumps(value) if isinstance(value, list | dict | bool) else str(value)
-        env[f"ADAPTER_{name.upper()}"] = text
+def settings_env(*settings: BaseSettings) -> dict[str, str]:
+    """The environment a process needs to build each of `settings` again from the environment."""
+    env: dict[str, str] = {}
+    for model in settings:
+        prefix = model.model_config.get("env_prefix", "")
+        dumped = model.model_dump(mode="json")
+        for name, info in type(model).model_fields.items():
+            value = getattr(model, name)
+            if value is None:
+                continue
+            value = value.get_secret_value() if isinstance(value, SecretStr) else dumped[name]
+            text = json.dumps(value) if isinstance(value, list | dict | bool) else str(value)
+            alias = info.validation_alias
+            env[alias if isinstance(alias, str) else f"{prefix}{name}".upper()] = text
     return env
 
 
 class AdapterProcess:
-    def __init__(self, settings: Settings, log_path: Path) -> None:
-        self._env = {**os.environ, **settings_env(settings)}
+    """`nav-adapter lookups` as a process of its own, configured through its environment."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self._env = {**os.environ, **env}
         self._log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -3,10 +3,10 @@
 import orjson
 import pytest
 
-from devtools.devkeys import DevKeys
 from contracts.bridged import BridgedEvent, Checkpoint
 from contracts.feeds import FEEDS
-from tests.bridge.kit import (
+from devtools.devkeys import DevKeys
+from tests.support.bridge import (
     bridge_in_process,
     bridge_settings,
     feed_sandbox,
@@ -27,7 +27,7 @@ async def test_every_feed_end_to_end(kafka_bootstrap: str, dev_keys: DevKeys) ->
         entries.append({"feed": "samordning.vedtak", "tpnr": "3200", "page_size": 8})
         bridge = bridge_settings(sandbox, entries)
         feeds = bridge.configured_feeds()
-        async with bridge_in_process(sandbox.settings, bridge):
+        async with bridge_in_process(sandbox, bridge):
             for feed in feeds:  # the first 20 events were there at the start
                 await wait_for_records(kafka_bootstrap, feed.topic, 20)
             for feed in feeds:  # and these come while the bridge polls

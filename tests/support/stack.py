@@ -17,15 +17,17 @@ import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from adapter.kafka import clients
+from adapter.kafka.topics import ensure_topics
 from adapter.lookup.app import run_lookups
+from adapter.settings import KafkaSettings, LookupSettings, NavSettings
+from contracts import headers as h
+from contracts.operations import OPERATIONS, OPERATIONS_BY_NAME
 from devtools.dev import dev_settings, serve_sandbox
 from devtools.devkeys import make_dev_keys
 from devtools.embedded_broker import free_port
-from adapter.kafka.topics import ensure_topics
-from adapter.settings import Settings
-from contracts import headers as h
-from contracts.operations import OPERATIONS, OPERATIONS_BY_NAME
-from nav_sandbox import SandboxConfig
+from nav_sandbox import PEOPLE, SandboxConfig
+from tests.support.processes import settings_env
 
 ALL_SCOPES = frozenset(op.scope for op in OPERATIONS)
 LIMITED_SCOPES = frozenset({"nav:helse/v1/medlemskapsunntak"})
@@ -47,10 +49,16 @@ class Replies:
 class Stack:
     bootstrap: str
     sandbox_url: str
-    settings: Settings
+    kafka: KafkaSettings
+    nav: NavSettings
+    settings: LookupSettings
     producer: AIOKafkaProducer
     replies: Replies
     http: httpx.AsyncClient
+
+    def environment(self) -> dict[str, str]:
+        """What `nav-adapter lookups` is configured with to run this stack's lookups."""
+        return settings_env(self.kafka, self.nav, self.settings)
 
     def topic(self, caller: str) -> str:
         return self.settings.request_topic_prefix + caller
@@ -84,7 +92,7 @@ class Stack:
                 await self.replies.arrived.wait()
 
 
-async def _collect(consumer: AIOKafkaConsumer, settings: Settings, replies: Replies) -> None:
+async def _collect(consumer: AIOKafkaConsumer, settings: LookupSettings, replies: Replies) -> None:
     async for record in consumer:
         headers = dict(record.headers)
         if record.topic == settings.dead_letter_topic:
@@ -114,7 +122,12 @@ async def open_stack(
     run = uuid.uuid4().hex[:8]  # fresh topics per stack, so a shared Kafka needs no cleanup
     async with serve_sandbox(config, "127.0.0.1", port) as sandbox_url:
         base = dev_settings(kafka_bootstrap, sandbox_url, keys.key_id, keys.private_key_path)
-        settings = base.model_copy(
+        nav_overrides = {k: v for k, v in overrides.items() if k in NavSettings.model_fields}
+        nav = base.nav.model_copy(
+            update={"nav_breaker_cooldown_seconds": 0.5, "nav_timeout_seconds": 2.0, **nav_overrides}
+        )
+        kafka = base.kafka
+        settings = base.lookups.model_copy(
             update={
                 "callers": {"team-a": ALL_SCOPES, "team-limited": LIMITED_SCOPES},
                 "request_topic_prefix": f"test-{run}.requests.",
@@ -124,21 +137,17 @@ async def open_stack(
                 "consumer_group": f"test-{run}",
                 "retry_topic_prefix": f"test-{run}.retry.",
                 "retry_delays_seconds": [1.0, 2.0],
-                "nav_breaker_cooldown_seconds": 0.5,
                 "http_host": "127.0.0.1",
                 "http_port": 0,
-                "nav_timeout_seconds": 2.0,
-                **overrides,
+                **{k: v for k, v in overrides.items() if k not in nav_overrides},
             }
         )
         outputs = [settings.reply_topic, settings.dead_letter_topic, settings.audit_topic]
-        await ensure_topics(kafka_bootstrap, [*settings.request_topics(), *settings.output_topics()])
+        await ensure_topics(kafka, [*settings.request_topics(), *settings.output_topics()])
         replies = Replies()
         # No consumer group: assigning partitions directly skips the group join.
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest", fetch_max_wait_ms=50
-        )
-        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+        consumer = clients.consumer(kafka, auto_offset_reset="earliest", fetch_max_wait_ms=50)
+        producer = clients.producer(kafka)
         await consumer.start()
         await consumer.topics()
         consumer.assign(
@@ -147,10 +156,10 @@ async def open_stack(
         await producer.start()
         stop = asyncio.Event()
         collector = asyncio.create_task(_collect(consumer, settings, replies))
-        adapter = asyncio.create_task(run_lookups(settings, stop)) if in_process_adapter else None
+        adapter = asyncio.create_task(run_lookups(kafka, nav, settings, stop)) if in_process_adapter else None
         async with httpx.AsyncClient(base_url=sandbox_url) as http:
             try:
-                yield Stack(kafka_bootstrap, sandbox_url, settings, producer, replies, http)
+                yield Stack(kafka_bootstrap, sandbox_url, kafka, nav, settings, producer, replies, http)
             finally:
                 stop.set()
                 if adapter is not None:
@@ -159,3 +168,19 @@ async def open_stack(
                 await asyncio.gather(collector, return_exceptions=True)
                 await producer.stop()
                 await consumer.stop()
+
+
+async def steady_load(stack: Stack, sent: list[str], count: int, per_second: float) -> None:
+    """`count` frikort lookups at `per_second`, keyed by person; their ids are added to `sent`."""
+    for i in range(count):
+        request_id = str(uuid.uuid4())
+        person = PEOPLE[i % len(PEOPLE)]
+        body = {
+            "request_id": request_id,
+            "operation": "frikort.brev",
+            "scope": "nav:helserefusjon/v1/frikort",
+            "ident": person.ident,
+        }
+        await stack.send_raw("team-a", orjson.dumps(body), key=person.ident.encode())
+        sent.append(request_id)
+        await asyncio.sleep(1 / per_second)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from devtools.devkeys import DevKeys
-from tests.bridge.kit import BridgeProcess, bridge_settings, feed_sandbox, tally, wait_for_records
+from tests.support.bridge import BridgeProcess, bridge_settings, feed_sandbox, tally, wait_for_records
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +31,7 @@ async def test_sigkill_at_random_points_loses_and_repeats_nothing(
         feeds = bridge.configured_feeds()
         for feed in feeds:
             await sandbox.command(feed.feed.name, "rate", per_second=PER_SECOND, tpnr=feed.tpnr)
-        process = BridgeProcess(sandbox.settings, bridge, tmp_path / "bridge.log")
+        process = BridgeProcess(sandbox, bridge, tmp_path / "bridge.log")
         rng = random.Random(20261124)
         started = time.monotonic()
         process.start()
