@@ -47,10 +47,15 @@ def maskinporten_config(settings: NavSettings) -> MaskinportenConfig:
 
 @contextlib.asynccontextmanager
 async def open_nav(
-    settings: NavSettings, apis: Iterable[Api], registry: CollectorRegistry
+    settings: NavSettings,
+    apis: Iterable[Api],
+    registry: CollectorRegistry,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[Nav]:
-    """A client for `apis`, its calls and circuits counted in `registry`."""
-    transport = make_transport(settings)
+    """A client for `apis`, its calls and circuits counted in `registry`; over `transport`, or
+    the pooled transport the settings describe."""
+    transport = transport or make_transport(settings)
     timeout = httpx.Timeout(settings.nav_timeout_seconds, connect=settings.nav_connect_timeout_seconds)
     # Maskinporten's token endpoint is called a few times an hour: httpx's client is fine there.
     async with httpx.AsyncClient(timeout=timeout, transport=transport) as http:

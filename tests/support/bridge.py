@@ -219,10 +219,12 @@ async def wait_for_records(
 class BridgeProcess:
     """`nav-adapter bridge` as a process of its own, configured through its environment."""
 
-    def __init__(self, sandbox: FeedSandbox, bridge: BridgeSettings, log_path: Path) -> None:
+    def __init__(
+        self, sandbox: FeedSandbox, bridge: BridgeSettings, log_path: Path, *, http_port: int = 0
+    ) -> None:
         env = settings_env(sandbox.kafka, sandbox.nav, bridge)
         # Processes of one test share the settings; each serves its health port of its own.
-        self._env = {**os.environ, **env, "BRIDGE_HTTP_PORT": "0"}
+        self._env = {**os.environ, **env, "BRIDGE_HTTP_PORT": str(http_port)}
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
