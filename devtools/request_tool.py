@@ -19,14 +19,16 @@ def build_request(operation: str, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_fields(pairs: list[str]) -> dict[str, Any]:
-    """`name=value` pairs; a value that parses as JSON is taken as JSON, else as a string."""
+    """`name=value` pairs. A value that opens a JSON object or array is taken as JSON; anything
+    else stays text, which the request's contract reads as what the field is (an ident of digits
+    stays a string, `ar=2025` becomes a number)."""
     fields: dict[str, Any] = {}
     for pair in pairs:
         name, sep, raw = pair.partition("=")
         if not sep:
             raise ValueError(f"expected name=value, got {pair!r}")
         try:
-            fields[name] = orjson.loads(raw)
+            fields[name] = orjson.loads(raw) if raw.lstrip().startswith(("{", "[")) else raw
         except orjson.JSONDecodeError:
             fields[name] = raw
     return fields
