@@ -32,7 +32,7 @@ types: install
 	$(BIN)/mypy
 
 unit: install
-	$(BIN)/pytest -q tests/unit tests/adapter tests/sandbox
+	$(BIN)/pytest -q tests/unit tests/adapter tests/sandbox tests/contract
 
 e2e: install
 	$(BIN)/pytest -q tests/e2e

@@ -9,7 +9,7 @@ import argparse
 import asyncio
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TypeVar
@@ -54,22 +54,28 @@ def _kafka(args: argparse.Namespace) -> KafkaSettings:
 def _lookups(args: argparse.Namespace, rest: list[str]) -> int:
     from adapter.lookup.app import run_lookups
 
-    async def main() -> None:
-        await run_lookups(
-            _kafka(args), read_settings(NavSettings), read_settings(LookupSettings), stop_on_signals()
-        )
-
-    asyncio.run(main())
-    return 0
+    return _run_role(run_lookups, _kafka(args), read_settings(LookupSettings))
 
 
 def _bridge(args: argparse.Namespace, rest: list[str]) -> int:
     from adapter.bridge.app import run_bridge
 
+    return _run_role(run_bridge, _kafka(args), read_settings(BridgeSettings))
+
+
+R = TypeVar("R", bound=BaseSettings)
+
+
+def _run_role(
+    run: Callable[[KafkaSettings, NavSettings, R, asyncio.Event], Awaitable[None]],
+    kafka: KafkaSettings,
+    role: R,
+) -> int:
+    """Run a role on the one Kafka and NAV connection until SIGINT or SIGTERM."""
+    nav = read_settings(NavSettings)
+
     async def main() -> None:
-        await run_bridge(
-            _kafka(args), read_settings(NavSettings), read_settings(BridgeSettings), stop_on_signals()
-        )
+        await run(kafka, nav, role, stop_on_signals())
 
     asyncio.run(main())
     return 0

@@ -36,7 +36,7 @@ class LookupScheduler:
         *,
         service: LookupService,
         producer: Producer,
-        max_in_flight: int = 256,
+        max_in_flight: int,
         commit_interval: float = 0.2,
         drain_timeout: float = 30.0,
         hold: Callable[[Incoming], float] | None = None,
