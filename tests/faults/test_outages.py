@@ -89,9 +89,15 @@ async def test_token_endpoint_failures_are_retried_and_then_recover(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
     async with open_stack(kafka_bootstrap, tmp_path) as stack:
+        # Consuming, with a token for the scope: whatever the start-up did is over.
+        assert (await stack.ask("frikort.brev", ident=PERSON.ident, timeout=60))["status"] == "ok"
+        # NAV now refuses that token and Maskinporten fails the next four grants, so the next
+        # lookup can only be answered with a token fetched through those failures.
+        (await stack.http.post("/_sandbox/tokens/expire")).raise_for_status()
         await _fault(stack, api="token", status=503, count=4)
         reply = await stack.ask("frikort.brev", ident=PERSON.ident, timeout=60)
         assert reply["status"] == "ok"
+        assert (await stack.http.get("/_sandbox/faults")).json()["faults"] == [], "no grant failed"
         outcomes = [a["outcome"] for a in stack.replies.audit if a["request_id"] == reply["request_id"]]
         assert outcomes[-1] == "ok"
 
