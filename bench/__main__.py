@@ -2,95 +2,87 @@
 
 import argparse
 import asyncio
+import dataclasses
 import sys
+import time
+import typing
 from pathlib import Path
 
 from bench import report
-from bench.adapter_proc import VARIANTS
-from bench.bridge_proc import VARIANTS as BRIDGE_VARIANTS
-from bench.run import Options, run, write
+from bench.bridge import run_bridge_phase
+from bench.child import BRIDGE_VARIANTS, VARIANTS
+from bench.harness import Options, Result, describe, say, stack
+from bench.lookups import run_lookups_phase
+
+HELP = {
+    "requests": "pre-loaded requests",
+    "max_in_flight": "both pipelines",
+    "transport_requests": "requests per run of the aiohttp/httpx comparison (0: skip it)",
+    "rate": "fixed rate (default: half the adapter's measured maximum)",
+    "profile": "pyinstrument profile of the adapter and the bridge: when a target is missed (auto)",
+    "log_level": "the adapter's and the bridge's log level",
+    "fetch_max_wait_ms": "consumers' fetch_max_wait_ms in both pipelines (0: their own defaults); Tansu, "
+    "the embedded broker, answers a waiting fetch only after it, so it bounds the Kafka hop's latency",
+    "bridge_events": "events on the sandbox feed for the bridge phase (bridge against a bare feed loop)",
+}
+WHAT_IF = {"what_if": ("adapter", VARIANTS), "bridge_what_if": ("bridge", BRIDGE_VARIANTS)}
+
+
+async def run(opts: Options) -> Result:
+    """The lookups' phases, then the bridge's (its profile is its own, whatever their targets)."""
+    options = {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(opts).items()}
+    results: Result = {
+        "machine": describe(),
+        "options": options,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    async with stack(opts.output.parent / "logs") as st:
+        say(f"Kafka {st.where.bootstrap}, sandbox {st.sandbox_url}, run {st.run_id}, logs in {st.logs}")
+        if opts.mode != "bridge":
+            await run_lookups_phase(st, opts, results)
+        if opts.mode in ("all", "bridge"):
+            results["bridge"] = await run_bridge_phase(st, opts)
+    results["targets"] = report.targets(results)
+    return results
+
+
+def parser() -> argparse.ArgumentParser:
+    """One option per field of `Options`, its default and type from there."""
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    hints = typing.get_type_hints(Options)
+    for field in dataclasses.fields(Options):
+        flags = ["-n"] if field.name == "requests" else []
+        flags.append("--" + field.name.replace("_", "-"))
+        if field.name in WHAT_IF:
+            what, variants = WHAT_IF[field.name]
+            p.add_argument(
+                *flags,
+                action="append",
+                default=[],
+                metavar="VARIANT[+VARIANT]",
+                help=f"also run the {what} with these experiments applied in its process, one of "
+                f"{', '.join(sorted(variants))} (see bench/child.py); may be repeated",
+            )
+        elif typing.get_origin(hints[field.name]) is typing.Literal:
+            choices = typing.get_args(hints[field.name])
+            p.add_argument(*flags, choices=choices, default=field.default, help=HELP.get(field.name))
+        else:
+            kind = float if field.name == "rate" else type(field.default)
+            p.add_argument(*flags, type=kind, default=field.default, help=HELP.get(field.name))
+    return p
 
 
 def main(argv: list[str]) -> int:
-    defaults = Options()
-    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    p.add_argument("--mode", choices=["all", "throughput", "fixed-rate", "bridge"], default=defaults.mode)
-    p.add_argument("-n", "--requests", type=int, default=defaults.requests, help="pre-loaded requests")
-    p.add_argument("--partitions", type=int, default=defaults.partitions)
-    p.add_argument("--max-in-flight", type=int, default=defaults.max_in_flight, help="both pipelines")
-    p.add_argument(
-        "--transport-requests",
-        type=int,
-        default=defaults.transport_requests,
-        help="requests per run of the aiohttp/httpx comparison (0: skip it)",
-    )
-    p.add_argument("--fixed-seconds", type=float, default=defaults.fixed_seconds)
-    p.add_argument("--rate", type=float, help="fixed rate (default: half the adapter's measured maximum)")
-    p.add_argument(
-        "--profile",
-        choices=["auto", "always", "never"],
-        default=defaults.profile,
-        help="pyinstrument profile of the adapter: when a target is missed (auto)",
-    )
-    p.add_argument("--log-level", default=defaults.log_level, help="the adapter's log level")
-    p.add_argument(
-        "--fetch-max-wait-ms",
-        type=int,
-        default=defaults.fetch_max_wait_ms,
-        help="consumers' fetch_max_wait_ms in both pipelines (0: their own defaults); Tansu, the "
-        "embedded broker, answers a waiting fetch only after it, so it bounds the Kafka hop's latency",
-    )
-    p.add_argument(
-        "--what-if",
-        action="append",
-        default=[],
-        metavar="VARIANT[+VARIANT]",
-        help="also run the adapter with these experiments applied in its process, one of "
-        f"{', '.join(sorted(VARIANTS))} (see bench/adapter_proc.py); may be repeated",
-    )
-    p.add_argument(
-        "--bridge-events",
-        type=int,
-        default=defaults.bridge_events,
-        help="events on the sandbox feed for the bridge phase (bridge against a bare feed loop)",
-    )
-    p.add_argument(
-        "--bridge-what-if",
-        action="append",
-        default=[],
-        metavar="VARIANT[+VARIANT]",
-        help="also run the bridge with these experiments applied in its process, one of "
-        f"{', '.join(sorted(BRIDGE_VARIANTS))} (see bench/bridge_proc.py); may be repeated",
-    )
-    p.add_argument("--output", type=Path, default=defaults.output)
-    args = p.parse_args(argv)
-    for what_if in args.what_if:
-        if unknown := [v for v in what_if.split("+") if v not in VARIANTS]:
-            p.error(f"unknown --what-if variant(s): {', '.join(unknown)}")
-    for what_if in args.bridge_what_if:
-        if unknown := [v for v in what_if.split("+") if v not in BRIDGE_VARIANTS]:
-            p.error(f"unknown --bridge-what-if variant(s): {', '.join(unknown)}")
-    opts = Options(
-        mode=args.mode,
-        requests=args.requests,
-        partitions=args.partitions,
-        max_in_flight=args.max_in_flight,
-        transport_requests=args.transport_requests,
-        fixed_seconds=args.fixed_seconds,
-        rate=args.rate,
-        profile=args.profile,
-        log_level=args.log_level,
-        fetch_max_wait_ms=args.fetch_max_wait_ms,
-        what_if=tuple(args.what_if),
-        output=args.output,
-        bridge_events=args.bridge_events,
-        bridge_what_if=tuple(args.bridge_what_if),
-    )
+    p = parser()
+    args = vars(p.parse_args(argv))
+    for name, (_, variants) in WHAT_IF.items():
+        if unknown := [v for asked in args[name] for v in asked.split("+") if v not in variants]:
+            p.error(f"unknown --{name.replace('_', '-')} variant(s): {', '.join(unknown)}")
+        args[name] = tuple(args[name])
+    opts = Options(**args)
     results = asyncio.run(run(opts))
-    write(results, opts.output)
-    print()
-    print(report.text_table(results), end="")
-    print(f"\nwritten: {opts.output}")
+    report.write(results, opts.output)
+    print(f"\n{report.text_table(results)}\nwritten: {opts.output}")
     return 0
 
 

@@ -1,65 +1,137 @@
-"""What a pipeline process is told: passed as one JSON argument, so each runs in its own process."""
+"""What the driver and its child processes agree on: each child's configuration, passed as one
+JSON argument so every pipeline runs in a process of its own, and the request mix."""
 
 import dataclasses
 import json
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, Self
 
-from devtools.dev import DEV_CALLER, dev_settings
-from adapter.settings import Settings
+from adapter.settings import BridgeSettings
+from contracts.feeds import FEEDS_BY_NAME, Feed
+from contracts.operations import OPERATIONS_BY_NAME
+from devtools.dev import DEV_CALLER, DevSettings, dev_settings
+from nav_sandbox import PEOPLE
 
 Transport = Literal["aiohttp", "httpx"]
+MIX = ("medlemskapsunntak.search", "frikort.brev", "medlemskapsunntak.get", "aap.vedtak")
+CONSENT_TOKEN = "c2FtdHlra2U="  # base64 "samtykke"; the sandbox checks only that one is there
+SCOPES = sorted({OPERATIONS_BY_NAME[name].scope for name in MIX})
+BRIDGE_FEED = "trygdehendelser"
+"""A feed with no rate limit of NAV's, pages of 100 and numbered items: the bridge's busiest kind."""
 
 
-@dataclass(frozen=True)
-class PipelineConfig:
+def make_request(i: int) -> dict[str, Any]:
+    """Request number `i` of the mix: operations in turn, people in turn; all answerable."""
+    name = MIX[i % len(MIX)]
+    person = PEOPLE[(i // len(MIX)) % len(PEOPLE)]
+    fields: dict[str, Any] = {"ident": person.ident}
+    if name == "medlemskapsunntak.get":
+        fields = {"unntak_id": person.medlemskapsunntak[0].unntakId}
+    elif name == "aap.vedtak":
+        fields["consent_token"] = CONSENT_TOKEN
+    op = OPERATIONS_BY_NAME[name]
+    return {"request_id": str(uuid.uuid4()), "operation": op.name, "scope": op.scope, **fields}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProcConfig:
+    """What every child is told: the stack it runs against, and how to run."""
+
     bootstrap: str
     sandbox_url: str
     key_id: str
     key_file: str
-    request_topic_prefix: str
-    """The request topic is this plus the `dev` caller's name (the adapter's naming)."""
-    reply_topic: str
-    group: str
-    max_in_flight: int
-    audit_topic: str = ""
-    dead_letter_topic: str = ""
-    transport: Transport = "aiohttp"
     log_level: str = "INFO"
-    fetch_max_wait_ms: int = 0
-    """If above 0, the pipeline's consumers wait at most this long on an empty fetch."""
     variant: str = ""
-    """An experiment on the adapter's process (see `adapter_proc.VARIANTS`); "" is the adapter as is."""
+    """Experiments applied in the child's process first (`bench.child`); "" is the code as is."""
     profile_path: str = ""
-    """If set, the adapter runs under pyinstrument and writes its profile here (text and .html)."""
+    """If set, the child runs under pyinstrument and writes its profile here (text, .html, session)."""
 
-    @property
-    def request_topic(self) -> str:
-        return self.request_topic_prefix + DEV_CALLER
+    def dev(self) -> DevSettings:
+        """Kafka, NAV (lookup and feed APIs on the sandbox) and lookups as `nav-adapter dev` has them."""
+        return dev_settings(self.bootstrap, self.sandbox_url, self.key_id, Path(self.key_file))
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))
 
     @classmethod
-    def from_json(cls, text: str) -> "PipelineConfig":
+    def from_json(cls, text: str) -> Self:
         return cls(**json.loads(text))
 
-    def settings(self) -> Settings:
-        """The adapter's settings: `dev_settings` (every scope for `dev`) with the bench's topics."""
-        base = dev_settings(self.bootstrap, self.sandbox_url, self.key_id, Path(self.key_file))
+
+@dataclass(frozen=True, kw_only=True)
+class LookupsConfig(ProcConfig):
+    request_topic_prefix: str
+    """The request topic is this plus the `dev` caller's name (the adapter's naming)."""
+    reply_topic: str
+    group: str
+    max_in_flight: int
+    transport: Transport = "aiohttp"
+    fetch_max_wait_ms: int = 0
+    """If above 0, the pipeline's consumers wait at most this long on an empty fetch."""
+
+    @property
+    def request_topic(self) -> str:
+        return self.request_topic_prefix + DEV_CALLER
+
+    def settings(self) -> DevSettings:
+        """`dev_settings` (every scope for `dev`) with the bench's topics, group and transport."""
+        dev = self.dev()
         fetch = {"kafka_fetch_max_wait_ms": self.fetch_max_wait_ms} if self.fetch_max_wait_ms > 0 else {}
-        return base.model_copy(
+        lookups = dev.lookups.model_copy(
             update={
                 **fetch,
-                "retry_topic_prefix": self.reply_topic + ".retry.",
                 "http_port": 0,
                 "request_topic_prefix": self.request_topic_prefix,
                 "reply_topic": self.reply_topic,
-                "audit_topic": self.audit_topic or self.reply_topic + ".audit",
-                "dead_letter_topic": self.dead_letter_topic or self.reply_topic + ".dlq",
+                "retry_topic_prefix": self.reply_topic + ".retry.",
+                "audit_topic": self.reply_topic + ".audit",
+                "dead_letter_topic": self.reply_topic + ".dlq",
                 "consumer_group": self.group,
                 "max_in_flight": self.max_in_flight,
-                "http_transport": self.transport,
+            }
+        )
+        nav = dev.nav.model_copy(update={"http_transport": self.transport})
+        return dataclasses.replace(dev, nav=nav, lookups=lookups)
+
+    def output_topics(self) -> list[str]:
+        return self.settings().lookups.output_topics()
+
+
+@dataclass(frozen=True, kw_only=True)
+class BridgeConfig(ProcConfig):
+    topic: str
+    """Where the events go; the bridge's checkpoint and lease topics are named after it."""
+    events: int
+    """How many events the feed holds: the bare loop stops after them, the driver waits for them."""
+    feed: str = BRIDGE_FEED
+    page_size: int = 100
+    partitions: int = 4
+    linger_ms: int = 0
+    """The bare loop's producer linger: the bridge's (`adapter/bridge/app.py`), unless asked otherwise."""
+
+    @property
+    def table(self) -> Feed:
+        return FEEDS_BY_NAME[self.feed]
+
+    def bridge(self) -> BridgeSettings:
+        """Production defaults but for the names, and a short idle wait once the backlog is done.
+
+        After a full page the bridge asks again at once whatever `idle_seconds` is (see
+        `adapter.bridge.pacing`); NAV's connection comes from `dev()`, as in production.
+        """
+        return BridgeSettings.model_validate(
+            {
+                "feeds": [{"feed": self.feed, "topic": self.topic, "page_size": self.page_size}],
+                "checkpoint_topic": f"{self.topic}.checkpoints",
+                "lease_topic_prefix": f"{self.topic}.lease.",
+                "lease_group_prefix": f"{self.topic}.lease.",
+                "topic_partitions": self.partitions,
+                "idle_seconds": 0.05,
+                "max_idle_seconds": 0.2,
+                "http_host": "127.0.0.1",
+                "http_port": 0,
             }
         )

@@ -1,15 +1,20 @@
-"""Figures from the raw measurements, the targets, and the table (plain text and Markdown).
+"""Figures from the raw measurements, the targets, the tables (plain text and Markdown), and where
+a profiled process's time went.
 
-`python -m bench.report [bench-results/latest.json]` prints the table of a finished run.
+`python -m bench.report [bench-results/latest.json]` prints the table of a finished run;
+`python -m bench.report bench-results/adapter-profile.pyisession` a profile's breakdown.
 """
 
 import math
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
+
+if TYPE_CHECKING:
+    from pyinstrument.session import Session
 
 THROUGHPUT_RATIO_TARGET = 0.85
 BRIDGE_RATIO_TARGET = 0.85
@@ -17,89 +22,123 @@ ADDED_P99_TARGET_MS = 5.0
 PEAK_RSS_TARGET_MB = 200.0
 
 Result = dict[str, Any]
+Table = tuple[list[str], list[list[str]]]
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile of already sorted values."""
     if not sorted_values:
         return math.nan
-    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
-    return float(sorted_values[rank - 1])
+    return float(sorted_values[max(1, math.ceil(q / 100 * len(sorted_values))) - 1])
 
 
 def latency_summary(values: Iterable[float]) -> dict[str, float]:
     ordered = sorted(values)
-    return {
-        "p50": percentile(ordered, 50),
-        "p95": percentile(ordered, 95),
-        "p99": percentile(ordered, 99),
-        "max": float(ordered[-1]) if ordered else math.nan,
-        "count": float(len(ordered)),
-    }
+    summary = {f"p{q}": percentile(ordered, q) for q in (50, 95, 99)}
+    return summary | {"max": float(ordered[-1]) if ordered else math.nan, "count": float(len(ordered))}
 
 
-def steady_rate(reply_ts_ms: Sequence[int]) -> tuple[float, float]:
-    """(lookups/s, seconds) from the first reply to the last: start-up (group join) not counted."""
-    if len(reply_ts_ms) < 2:
+def steady_rate(timestamps_ms: Sequence[int]) -> tuple[float, float]:
+    """(records/s, seconds) from the first output record to the last: start-up not counted."""
+    if len(timestamps_ms) < 2:
         return math.nan, math.nan
-    seconds = (max(reply_ts_ms) - min(reply_ts_ms)) / 1000
-    return (len(reply_ts_ms) - 1) / seconds if seconds > 0 else math.nan, seconds
+    seconds = (max(timestamps_ms) - min(timestamps_ms)) / 1000
+    return (len(timestamps_ms) - 1) / seconds if seconds > 0 else math.nan, seconds
+
+
+IDLE = "idle (waiting in epoll)"
+OTHER = "asyncio and the standard library"
+CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("httpx API and its aiohttp transport shim", ("/httpx_aiohttp/", "/httpx/")),
+    ("aiohttp (the HTTP to NAV itself)", ("/aiohttp/", "/yarl/", "/multidict/")),
+    ("aiokafka producer (replies, audit; events, checkpoints)", ("/aiokafka/producer/", "/aiokafka/record/")),
+    ("aiokafka fetcher, protocol, connections", ("/aiokafka/",)),
+    ("FastStream per-message pipeline", ("/faststream/", "/fast_depends/", "/anyio/")),
+    ("logging (JSON lines)", ("/pythonjsonlogger/", "/logging/", "adapter/observability/logs.py")),
+    ("OpenTelemetry", ("/opentelemetry/",)),
+    ("Prometheus metrics", ("/prometheus_client/",)),
+    ("pydantic validation and serialisation", ("/pydantic", "contracts/")),
+    ("Maskinporten grants (RSA)", ("/jwt/", "/cryptography/")),
+    ("health server", ("/uvicorn/", "/starlette/")),
+    ("the bridge's own code (with the C calls it makes)", ("adapter/bridge/",)),
+    ("the adapter's own code (with the C calls it makes)", ("adapter/",)),
+)
+"""Profile buckets of the lookups and the bridge alike, in order: a frame's first match wins."""
+
+
+def category(stack: list[str]) -> str:
+    """The innermost frame that is not plumbing (asyncio, the stdlib) gets the sample: time in
+    aiohttp called from httpx is aiohttp's, httpx's own bookkeeping is httpx's."""
+    if stack and stack[-1].startswith("epoll.poll"):
+        return IDLE
+    for frame in reversed(stack):
+        path = frame.split("\x00")[1] if "\x00" in frame else ""
+        if name := next((n for n, markers in CATEGORIES if any(m in path for m in markers)), None):
+            return name
+    return OTHER
+
+
+def breakdown(session: "Session") -> list[tuple[str, float, float]]:
+    """(component, seconds, share of the busy time), largest first; idle last, share of the total."""
+    seconds: dict[str, float] = {}
+    for stack, time in session.frame_records:
+        name = category(stack)
+        seconds[name] = seconds.get(name, 0.0) + time
+    idle = seconds.pop(IDLE, 0.0)
+    busy = sum(seconds.values()) or 1.0
+    rows = [(name, s, s / busy) for name, s in sorted(seconds.items(), key=lambda kv: -kv[1])]
+    return [*rows, (IDLE, idle, idle / (busy + idle))]
+
+
+def render(rows: list[tuple[str, float, float]]) -> str:
+    lines = [f"{'component':<56} {'seconds':>8} {'share':>6}"]
+    lines += [f"{name:<56} {s:8.2f} {share:6.0%}" for name, s, share in rows]
+    return "\n".join(lines) + "\n(share: of the busy time; for idle: of the whole run)\n"
+
+
+def _target(target: str, value: Any, met: bool) -> Result:
+    return {"target": target, "value": value, "met": met}
 
 
 def bridge_target(bridge: Result) -> Result:
     """The bridge's events/s against its bare loop's, from a bridge phase's results."""
     ratio = bridge["ratio"]["events_per_s"]
-    return {
-        "target": f"bridge events/s >= {BRIDGE_RATIO_TARGET} x bare loop",
-        "value": round(ratio, 3),
-        "met": ratio >= BRIDGE_RATIO_TARGET,
-    }
+    target = f"bridge events/s >= {BRIDGE_RATIO_TARGET} x bare loop"
+    return _target(target, round(ratio, 3), ratio >= BRIDGE_RATIO_TARGET)
 
 
 def targets(results: Result) -> dict[str, Result]:
     out: dict[str, Result] = {}
-    tp = results.get("throughput", {})
+    tp, fixed = results.get("throughput", {}), results.get("fixed_rate", {})
     if "ratio" in tp:
         ratio = tp["ratio"]["lookups_per_s"]
-        out["throughput_ratio"] = {
-            "target": f">= {THROUGHPUT_RATIO_TARGET}",
-            "value": round(ratio, 3),
-            "met": ratio >= THROUGHPUT_RATIO_TARGET,
-        }
-    if "adapter" in tp:
-        rss = tp["adapter"]["peak_rss_mb"]
-        out["peak_rss_mb"] = {
-            "target": f"<= {PEAK_RSS_TARGET_MB:.0f} at {tp['adapter']['requests']} requests",
-            "value": round(rss, 1),
-            "met": rss <= PEAK_RSS_TARGET_MB,
-        }
-    checks = [
-        run["tokens"]
-        for run in (
-            tp.get("adapter"),
-            *results.get("transport", {}).values(),
-            results.get("fixed_rate", {}).get("adapter"),
+        out["throughput_ratio"] = _target(
+            f">= {THROUGHPUT_RATIO_TARGET}", round(ratio, 3), ratio >= THROUGHPUT_RATIO_TARGET
         )
-        if isinstance(run, dict) and "tokens" in run
-    ]
-    if checks:
-        out["token_fetches"] = {
-            "target": "one per scope per token lifetime",
-            "value": f"{sorted({n for c in checks for n in c['fetches'].values()})} per scope "
-            f"({max(len(c['fetches']) for c in checks)} scopes, {len(checks)} adapter runs)",
-            "met": all(c["as_expected"] for c in checks),
-        }
-    fixed = results.get("fixed_rate", {})
+    if "adapter" in tp:
+        rss, at = tp["adapter"]["peak_rss_mb"], tp["adapter"]["requests"]
+        out["peak_rss_mb"] = _target(
+            f"<= {PEAK_RSS_TARGET_MB:.0f} at {at} requests", round(rss, 1), rss <= PEAK_RSS_TARGET_MB
+        )
+    runs = (tp.get("adapter"), *results.get("transport", {}).values(), fixed.get("adapter"))
+    if checks := [run["tokens"] for run in runs if isinstance(run, dict) and "tokens" in run]:
+        counts = sorted({n for c in checks for n in c["fetches"].values()})
+        scopes = max(len(c["fetches"]) for c in checks)
+        value = f"{counts} per scope ({scopes} scopes, {len(checks)} adapter runs)"
+        met = all(c["as_expected"] for c in checks)
+        out["token_fetches"] = _target("one per scope per token lifetime", value, met)
     if "adapter_added_p99_ms" in fixed:
-        added = fixed["adapter_added_p99_ms"]
-        out["added_p99_ms"] = {
-            "target": f"<= {ADDED_P99_TARGET_MS} at {fixed['rate']:.0f}/s",
-            "value": round(added, 2),
-            "met": added <= ADDED_P99_TARGET_MS,
-        }
+        added, target = fixed["adapter_added_p99_ms"], f"<= {ADDED_P99_TARGET_MS} at {fixed['rate']:.0f}/s"
+        out["added_p99_ms"] = _target(target, round(added, 2), added <= ADDED_P99_TARGET_MS)
     if "ratio" in results.get("bridge", {}):
         out["bridge_ratio"] = bridge_target(results["bridge"])
     return out
+
+
+def _f(value: Any, digits: int = 0) -> str:
+    if isinstance(value, float | int) and not (isinstance(value, float) and math.isnan(value)):
+        return f"{value:,.{digits}f}"
+    return "-"
 
 
 def _ms(value: Any) -> str:
@@ -110,97 +149,63 @@ def _what_ifs(runs: Result) -> list[str]:
     return [k for k in runs if k.startswith("what-if") and isinstance(runs[k], dict)]
 
 
-def _f(value: Any, digits: int = 0) -> str:
-    if isinstance(value, float | int) and not (isinstance(value, float) and math.isnan(value)):
-        return f"{value:,.{digits}f}"
-    return "-"
-
-
-def _rows(results: Result) -> tuple[list[str], list[list[str]]]:
+def _lookup_rows(results: Result) -> Table:
     head = ["run", "lookups/s", "p50 ms", "p95 ms", "p99 ms", "peak RSS MB", "CPU s/1k", "token fetches"]
     rows: list[list[str]] = []
 
     def add(name: str, run: Result) -> None:
         lat = run.get("latency_ms", {})
         fetches = run.get("tokens", {}).get("fetches", run.get("token_fetches", {}))
-        rows.append(
-            [
-                name,
-                _f(run.get("lookups_per_s")),
-                _ms(lat.get("p50")),
-                _ms(lat.get("p95")),
-                _ms(lat.get("p99")),
-                _f(run.get("peak_rss_mb")),
-                _f(run.get("cpu_s_per_1000"), 2),
-                str(sum(fetches.values())) + f" ({len(fetches)} scopes)" if fetches else "-",
-            ]
-        )
+        figures = [_f(run.get("lookups_per_s")), *(_ms(lat.get(q)) for q in ("p50", "p95", "p99"))]
+        figures += [_f(run.get("peak_rss_mb")), _f(run.get("cpu_s_per_1000"), 2)]
+        rows.append([name, *figures, f"{sum(fetches.values())} ({len(fetches)} scopes)" if fetches else "-"])
 
     tp = results.get("throughput", {})
     for kind in ("baseline", "adapter"):
         if kind in tp:
             add(f"{kind}, {tp[kind]['requests']:,} pre-loaded", tp[kind])
-    for key, run in tp.items():
-        if key.startswith("what-if"):
-            add(f"{key} ({_f(run['lookups_per_s'] / tp['baseline']['lookups_per_s'], 2)}x baseline)", run)
-    if "ratio" in tp:
-        r = tp["ratio"]
-        rows.append(
-            [
-                "adapter / baseline",
-                _f(r["lookups_per_s"], 2),
-                "",
-                "",
-                "",
-                _f(r["peak_rss_mb"], 2),
-                _f(r["cpu_s_per_1000"], 2),
-                "",
-            ]
-        )
+    for key in _what_ifs(tp):
+        add(f"{key} ({_f(tp[key]['lookups_per_s'] / tp['baseline']['lookups_per_s'], 2)}x baseline)", tp[key])
+    if r := tp.get("ratio"):
+        ratios = [_f(r["lookups_per_s"], 2), "", "", "", _f(r["peak_rss_mb"], 2), _f(r["cpu_s_per_1000"], 2)]
+        rows.append(["adapter / baseline", *ratios, ""])
     for transport, run in results.get("transport", {}).items():
         add(f"adapter, {transport}, {run['requests']:,}", run)
     fixed = results.get("fixed_rate", {})
     for kind in ("direct", "baseline", "adapter", *_what_ifs(fixed)):
         if kind in fixed:
-            name = "sandbox direct (HTTP)" if kind == "direct" else kind
-            add(f"{name} at {fixed['rate']:.0f}/s", fixed[kind])
+            add(
+                f"{'sandbox direct (HTTP)' if kind == 'direct' else kind} at {fixed['rate']:.0f}/s",
+                fixed[kind],
+            )
     return head, rows
 
 
-def _bridge_row(name: str, run: Result) -> list[str]:
-    figures = [run["events_per_s"], run["distinct"], run["missing"], run["duplicated"], run["out_of_order"]]
-    return [
-        name,
-        *(_f(v) for v in figures),
-        _f(run["peak_rss_mb"]),
-        _f(run["cpu_s_per_1000"], 2),
-        _f(run["cpu_utilisation"] * 100) + " %",
-    ]
-
-
-def _bridge_rows(results: Result) -> tuple[list[str], list[list[str]]]:
+def _bridge_rows(results: Result) -> Table:
     """The bridge phase's table; no rows for a run without one (older results among them)."""
     head = ["bridge run", "events/s", "events", "missing", "duplicated", "out of order"]
     head += ["peak RSS MB", "CPU s/1k", "CPU busy"]
-    bridge = results.get("bridge", {})
-    rows: list[list[str]] = []
-    names = {"bare": "bare loop (aiohttp + aiokafka)", "bridge": "bridge (run_bridge)"}
-    for kind, name in names.items():
-        if kind in bridge:
-            run = bridge[kind]
-            rows.append(_bridge_row(f"{name}, {run['feed']}, pages of {run['page_size']}", run))
+    bridge, rows = results.get("bridge", {}), []
+
+    def row(name: str, run: Result) -> list[str]:
+        figures = [run[k] for k in ("events_per_s", "distinct", "missing", "duplicated", "out_of_order")]
+        busy = _f(run["cpu_utilisation"] * 100) + " %"
+        return [name, *map(_f, figures), _f(run["peak_rss_mb"]), _f(run["cpu_s_per_1000"], 2), busy]
+
+    for kind, name in (("bare", "bare loop (aiohttp + aiokafka)"), ("bridge", "bridge (run_bridge)")):
+        if run := bridge.get(kind):
+            rows.append(row(f"{name}, {run['feed']}, pages of {run['page_size']}", run))
     for key in _what_ifs(bridge):
         ratio = _f(bridge[key]["events_per_s"] / bridge["bare"]["events_per_s"], 2)
-        rows.append(_bridge_row(f"{key} ({ratio}x bare loop)", bridge[key]))
-    if "ratio" in bridge:
-        r = bridge["ratio"]
-        ratios = [_f(r["events_per_s"], 2), "", "", "", "", _f(r["peak_rss_mb"], 2)]
-        rows.append(["bridge / bare loop", *ratios, _f(r["cpu_s_per_1000"], 2), ""])
+        rows.append(row(f"{key} ({ratio}x bare loop)", bridge[key]))
+    if r := bridge.get("ratio"):
+        ratios = [_f(r["peak_rss_mb"], 2), _f(r["cpu_s_per_1000"], 2)]
+        rows.append(["bridge / bare loop", _f(r["events_per_s"], 2), *[""] * 4, *ratios, ""])
     return head, rows
 
 
-def _tables(results: Result) -> list[tuple[list[str], list[list[str]]]]:
-    return [(head, rows) for head, rows in (_rows(results), _bridge_rows(results)) if rows]
+def _tables(results: Result) -> list[Table]:
+    return [(head, rows) for head, rows in (_lookup_rows(results), _bridge_rows(results)) if rows]
 
 
 def text_table(results: Result) -> str:
@@ -217,10 +222,10 @@ def text_table(results: Result) -> str:
 
 
 def markdown_table(results: Result) -> str:
+    """The tables as README.md's "Benchmark" shows them."""
     out = []
     for head, rows in _tables(results):
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        lines = ["| " + " | ".join(r) + " |" for r in [head, ["---"] * len(head), *rows]]
         out.append("\n".join(lines) + "\n\n")
     return "".join(out) + _footer(results)
 
@@ -232,14 +237,13 @@ def _footer(results: Result) -> str:
             "(pre-loaded runs: latency from the request's produce time includes the wait in the backlog; "
             "the fixed-rate runs give latency proper)"
         )
-    fixed = results.get("fixed_rate", {})
+    fixed, bridge = results.get("fixed_rate", {}), results.get("bridge", {})
     for kind in ("baseline", "adapter", *_what_ifs(fixed)):
-        if f"{kind}_added_p99_ms" in fixed:
+        if (added := fixed.get(f"{kind}_added_p99_ms")) is not None:
+            rate = fixed["rate"]
             lines.append(
-                f"p99 added over the sandbox's own response time at {fixed['rate']:.0f}/s, {kind}: "
-                f"{fixed[f'{kind}_added_p99_ms']:.1f} ms"
+                f"p99 added over the sandbox's own response time at {rate:.0f}/s, {kind}: {added:.1f} ms"
             )
-    bridge = results.get("bridge", {})
     if "bare" in bridge:
         lines.append(
             "(bridge runs: events/s from the first record's publish time to the last; CPU from the "
@@ -253,14 +257,12 @@ def _footer(results: Result) -> str:
         lines.append(f"bridge profile: {bridge['profile']['path']}")
     for name, t in results.get("targets", {}).items():
         lines.append(f"target {name}: {t['value']} (target {t['target']}): {'met' if t['met'] else 'MISSED'}")
-    m = results.get("machine", {})
-    if m:
+    if m := results.get("machine", {}):
         lines.append(
             f"machine: {m.get('nproc')} cores, {m.get('cpu_model')}, Python {m.get('python')}, "
             f"load average at start {m.get('loadavg')}"
         )
-        git = m.get("git") or {}
-        if git:
+        if git := m.get("git") or {}:
             dirty = [p for p in git.get("uncommitted", []) if p.startswith("adapter/")]
             lines.append(
                 f"adapter at commit {git.get('commit')}"
@@ -269,8 +271,18 @@ def _footer(results: Result) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write(results: Result, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+
+
 def main(argv: list[str]) -> int:
     path = Path(argv[0] if argv else "bench-results/latest.json")
+    if path.suffix == ".pyisession":
+        from pyinstrument.session import Session
+
+        print(render(breakdown(Session.load(str(path)))), end="")
+        return 0
     results = orjson.loads(path.read_bytes())
     results["targets"] = targets(results)
     print(text_table(results), end="")

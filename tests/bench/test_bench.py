@@ -1,14 +1,19 @@
 """The benchmark's pure parts: percentiles, rates, ordered commits, request building, profile buckets."""
 
+import ast
+from pathlib import Path
+
 from aiokafka import TopicPartition
 
-from bench.baseline import Upstream, Watermarks
-from bench.profile_summary import IDLE, category
-from bench.report import latency_summary, percentile, steady_rate, targets
-from bench.run import token_check
-from bench.workload import MIX, make_request
+from bench.__main__ import parser
+from bench.baselines import Upstream, Watermarks, upstream_from
+from bench.config import MIX, LookupsConfig, make_request
+from bench.harness import Options
+from bench.lookups import token_check
+from bench.report import IDLE, category, latency_summary, percentile, steady_rate, targets
 from contracts.lookups import LOOKUP_REQUEST
 from contracts.operations import OPERATIONS_BY_NAME
+from devtools.dev import dev_nav_settings
 
 
 def test_percentile_is_nearest_rank() -> None:
@@ -53,7 +58,7 @@ def test_baseline_builds_the_nav_request_from_the_table() -> None:
     op = OPERATIONS_BY_NAME["medlemskapsunntak.get"]
     url, query, headers = upstream.request(op, {"request_id": "r1", "unntak_id": 42})
     assert url == "http://nav/medl/42"
-    assert query == []
+    assert query == ()
     assert headers["Authorization"] == "Bearer tok"
     assert headers["Ocp-Apim-Subscription-Key"] == "key"
 
@@ -75,3 +80,73 @@ def test_profile_samples_go_to_the_innermost_library() -> None:
     assert category(stack) == "httpx API and its aiohttp transport shim"
     assert category([*stack, frame.format("/site-packages/aiohttp/client.py")]).startswith("aiohttp")
     assert category(["epoll.poll\x00<built-in>\x000"]) == IDLE
+
+
+def test_baseline_sends_the_subscription_key_only_where_the_api_wants_it() -> None:
+    nav = dev_nav_settings("http://sandbox", "k", Path("/dev/null"))
+    upstream = upstream_from(nav)
+    assert upstream.base_urls["medlemskapsunntak"] == "http://sandbox/medlemskapsunntak"
+    assert "medlemskapsunntak" in upstream.subscription_keys  # api.nav.no
+    assert "uforeopplysninger" not in upstream.subscription_keys  # pensjon-gw
+
+
+def test_lookup_settings_carry_the_run_s_topics_group_and_transport() -> None:
+    config = LookupsConfig(
+        bootstrap="127.0.0.1:9092",
+        sandbox_url="http://127.0.0.1:1",
+        key_id="k",
+        key_file="/dev/null",
+        request_topic_prefix="bench-1.main.requests.",
+        reply_topic="bench-1.adapter.replies",
+        group="bench-1.adapter",
+        max_in_flight=64,
+        transport="httpx",
+        fetch_max_wait_ms=5,
+    )
+    settings = config.settings()
+    assert list(settings.lookups.request_topics()) == [config.request_topic]
+    assert (settings.lookups.reply_topic, settings.lookups.consumer_group) == (
+        config.reply_topic,
+        config.group,
+    )
+    assert (settings.lookups.max_in_flight, settings.lookups.kafka_fetch_max_wait_ms) == (64, 5)
+    assert (settings.lookups.http_port, settings.nav.http_transport) == (0, "httpx")
+    assert LookupsConfig.from_json(config.to_json()) == config
+
+
+def test_the_command_line_fills_every_option() -> None:
+    args = vars(parser().parse_args(["--mode", "bridge", "-n", "10", "--what-if", "loop-lag"]))
+    opts = Options(**args | {"what_if": tuple(args["what_if"]), "bridge_what_if": ()})
+    assert (opts.mode, opts.requests, opts.what_if, opts.rate) == ("bridge", 10, ("loop-lag",), None)
+    assert opts.output == Options().output
+
+
+BENCH = Path(__file__).parents[2] / "bench"
+MODULES = {f"bench.{p.stem}" for p in BENCH.glob("*.py") if p.stem != "__init__"}
+
+
+def _bench_imports(path: Path) -> set[str]:
+    """The bench modules `path` imports, at any depth of the file (TYPE_CHECKING blocks too)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+    return names & MODULES
+
+
+def _in_circles(graph: dict[str, set[str]]) -> list[str]:
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(
+            d == goal or (d not in seen and reaches(d, goal, seen | {d})) for d in graph.get(start, ())
+        )
+
+    return sorted(module for module in graph if reaches(module, module, set()))
+
+
+def test_bench_has_no_import_circle() -> None:
+    assert _in_circles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == ["a", "b"]  # the walk sees one
+    graph = {f"bench.{p.stem}": _bench_imports(p) for p in BENCH.glob("*.py") if p.stem != "__init__"}
+    assert graph["bench.lookups"] >= {"bench.harness", "bench.baselines"}
+    assert _in_circles(graph) == []

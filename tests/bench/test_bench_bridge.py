@@ -4,11 +4,11 @@ from typing import Any
 
 from aiokafka import ConsumerRecord
 
-from bench.bridge_collect import EventCollector, bare_sequence, bridged_sequence
-from bench.bridge_config import BridgeBenchConfig
-from bench.bridge_proc import VARIANTS
-from bench.profile_summary import BRIDGE_CATEGORIES, category
-from bench.report import targets, text_table
+from adapter.settings import KafkaSettings
+from bench.bridge import EventReader, bare_sequence, bridged_sequence
+from bench.child import BRIDGE_VARIANTS
+from bench.config import BridgeConfig
+from bench.report import category, targets, text_table
 from contracts import headers as h
 
 
@@ -21,10 +21,10 @@ def bridged(partition: int, sequence: int, kind: bytes = b"event") -> Any:
 
 
 def test_collector_counts_each_number_once_and_flags_order_per_partition() -> None:
-    collector = EventCollector("unused:9092", "t", bridged_sequence)
+    collector = EventReader(KafkaSettings(bootstrap_servers="unused:9092"), "t", bridged_sequence)
     taken = [bridged(0, 1), bridged(1, 2), bridged(0, 3), bridged(0, 3), bridged(1, 2)]
     for r in [*taken, bridged(0, 9, b"gap")]:
-        collector._take(r)
+        collector.take(r)
     assert collector.count == 3
     assert collector.records == 5
     assert collector.out_of_order == 2  # 3 after 3, 2 after 2
@@ -37,7 +37,7 @@ def test_bare_records_are_numbered_by_their_key() -> None:
 
 
 def test_bridge_settings_are_valid_and_do_not_wait_between_full_pages() -> None:
-    config = BridgeBenchConfig(
+    config = BridgeConfig(
         bootstrap="127.0.0.1:9092",
         sandbox_url="http://127.0.0.1:1",
         key_id="k",
@@ -45,13 +45,16 @@ def test_bridge_settings_are_valid_and_do_not_wait_between_full_pages() -> None:
         topic="bench-1.bridge.events",
         events=100,
     )
-    bridge = config.bridge_settings()
+    bridge = config.bridge()
     (feed,) = bridge.configured_feeds()
     assert (feed.topic, feed.page_size) == (config.topic, config.page_size)
     assert bridge.checkpoint_topic != feed.topic
     assert bridge.rate_limit(feed.feed.api.key) is None  # nothing holds the bridge back
-    assert bridge.sends_subscription_key(feed.feed.api.key)
-    assert BridgeBenchConfig.from_json(config.to_json()) == config
+    assert bridge.http_port == 0  # a free port: runs side by side do not collide
+    nav = config.dev().nav
+    assert nav.base_url(feed.feed.api.key) == f"{config.sandbox_url}/{feed.feed.api.key}"
+    assert nav.subscription_key_for(feed.feed.api.key) is not None  # an api.nav.no feed
+    assert BridgeConfig.from_json(config.to_json()) == config
 
 
 def run(rate: float) -> dict[str, Any]:
@@ -96,6 +99,6 @@ def test_table_of_results_without_a_bridge_phase() -> None:
 def test_bridge_profile_buckets_and_experiments() -> None:
     frame = "f\x00{}\x001"
     stack = [frame.format("/work/adapter/bridge/runner.py"), frame.format("/site-packages/pydantic/main.py")]
-    assert category(stack, BRIDGE_CATEGORIES).startswith("pydantic")
-    assert category(stack[:1], BRIDGE_CATEGORIES).startswith("the bridge's own code")
-    assert "big-batches" in VARIANTS
+    assert category(stack).startswith("pydantic")
+    assert category(stack[:1]).startswith("the bridge's own code")
+    assert "big-batches" in BRIDGE_VARIANTS

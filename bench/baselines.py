@@ -1,0 +1,240 @@
+"""What the adapter and the bridge are measured against: aiokafka and aiohttp used directly.
+
+The bare lookup pipeline: consume, one GET to the sandbox, produce NAV's raw body, commit. No
+validation, no authorisation, no typed replies, no audit, one token per scope fetched at start. It
+keeps what no pipeline can drop: bounded concurrency (`max_in_flight`) and offsets committed only
+past replies Kafka has acknowledged.
+
+The bare feed loop: GET a page, produce its items, await the acks, next page. One token at start
+(again only on a 401), no validation, no continuity check, no checkpoint (the next number is kept
+in memory), no lease. Each item is produced as NAV served it, keyed by its number, with the
+bridge's producer settings. It keeps what no feed loop can drop: a page is acknowledged before the
+next is asked for.
+
+Both build their Kafka clients themselves: they are the baseline, not the adapter.
+"""
+
+import asyncio
+import contextlib
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+
+from adapter.nav.factory import maskinporten_config
+from adapter.nav.tokens import GRANT_TYPE, make_grant
+from adapter.settings import NavSettings
+from bench.config import SCOPES, BridgeConfig, LookupsConfig
+from contracts import headers as h
+from contracts.operations import OPERATIONS_BY_NAME, Operation
+
+HTTP_STATUS_HEADER = "http_status"
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """Where each API lives, its key, and one token per scope: all the bare pipeline knows."""
+
+    base_urls: dict[str, str]
+    subscription_keys: dict[str, str]
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def request(
+        self, op: Operation, body: dict[str, Any]
+    ) -> tuple[str, tuple[tuple[str, str], ...], dict[str, str]]:
+        """URL, query and headers for `body`, placed as the operations table says (GET only)."""
+        placed = op.place(body)
+        headers = {"Authorization": "Bearer " + self.tokens[op.scope], "Nav-Call-Id": body["request_id"]}
+        if (key := self.subscription_keys.get(op.api.key)) is not None:
+            headers["Ocp-Apim-Subscription-Key"] = key
+        return self.base_urls[op.api.key] + placed.path, placed.query, headers | placed.headers
+
+
+def upstream_from(nav: NavSettings) -> Upstream:
+    """Looked up once: per request the bare pipeline only reads dicts."""
+    apis = {op.api.key for op in OPERATIONS_BY_NAME.values()}
+    keys = {api: nav.subscription_key_for(api) for api in apis}
+    return Upstream(
+        base_urls={api: nav.base_url(api).rstrip("/") for api in apis},
+        subscription_keys={api: key.get_secret_value() for api, key in keys.items() if key is not None},
+    )
+
+
+async def fetch_tokens(session: aiohttp.ClientSession, nav: NavSettings, scopes: list[str]) -> dict[str, str]:
+    """Per scope: one signed grant, one POST to the token endpoint, the access token."""
+    config = maskinporten_config(nav)
+    tokens: dict[str, str] = {}
+    for scope in scopes:
+        grant = {"grant_type": GRANT_TYPE, "assertion": make_grant(config, scope, time.time())}
+        async with session.post(config.token_url, data=grant) as response:
+            response.raise_for_status()
+            tokens[scope] = (await response.json())["access_token"]
+    return tokens
+
+
+class Watermarks:
+    """Per partition: offsets in the order taken; commit up to the first one not yet done."""
+
+    def __init__(self) -> None:
+        self._taken: dict[TopicPartition, deque[int]] = {}
+        self._done: dict[TopicPartition, set[int]] = {}
+        self._commit: dict[TopicPartition, int] = {}
+
+    def take(self, tp: TopicPartition, offset: int) -> None:
+        self._taken.setdefault(tp, deque()).append(offset)
+        self._done.setdefault(tp, set())
+
+    def finish(self, tp: TopicPartition, offset: int) -> None:
+        taken, done = self._taken[tp], self._done[tp]
+        done.add(offset)
+        while taken and taken[0] in done:
+            done.discard(first := taken.popleft())
+            self._commit[tp] = first + 1
+
+    def to_commit(self) -> dict[TopicPartition, int]:
+        offsets, self._commit = self._commit, {}
+        return offsets
+
+
+class BarePipeline:
+    def __init__(self, config: LookupsConfig) -> None:
+        self._config = config
+        self._settings = config.settings()
+        self._slots = asyncio.Semaphore(config.max_in_flight)
+        self._marks = Watermarks()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        cfg, nav = self._config, self._settings.nav
+        # The adapter's producer settings (`adapter/lookup/app.py`), so only the work around differs.
+        fetch = {"fetch_max_wait_ms": cfg.fetch_max_wait_ms} if cfg.fetch_max_wait_ms > 0 else {}
+        consumer = AIOKafkaConsumer(
+            cfg.request_topic,
+            bootstrap_servers=cfg.bootstrap,
+            group_id=cfg.group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            **fetch,
+        )
+        batch_bytes = self._settings.lookups.kafka_producer_batch_bytes
+        producer = AIOKafkaProducer(
+            bootstrap_servers=cfg.bootstrap, acks="all", linger_ms=2, max_batch_size=batch_bytes
+        )
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=nav.nav_max_connections)
+        ) as http:
+            upstream = upstream_from(nav)
+            upstream.tokens.update(await fetch_tokens(http, nav, SCOPES))
+            await consumer.start()
+            await producer.start()
+            committer = asyncio.create_task(self._commit_every(consumer, 0.2))
+            try:
+                while not stop.is_set():
+                    batch = await consumer.getmany(timeout_ms=100)
+                    for tp, records in batch.items():
+                        for record in records:
+                            await self._slots.acquire()
+                            self._marks.take(tp, record.offset)
+                            task = asyncio.create_task(self._handle(http, upstream, producer, tp, record))
+                            self._tasks.add(task)
+                            task.add_done_callback(self._tasks.discard)
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+                await self._commit(consumer)
+            finally:
+                committer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await committer
+                await producer.stop()
+                await consumer.stop()
+
+    async def _handle(
+        self,
+        http: aiohttp.ClientSession,
+        upstream: Upstream,
+        producer: AIOKafkaProducer,
+        tp: TopicPartition,
+        record: ConsumerRecord[bytes, bytes],
+    ) -> None:
+        try:
+            body = orjson.loads(record.value)
+            url, query, headers = upstream.request(OPERATIONS_BY_NAME[body["operation"]], body)
+            async with http.get(url, params=query, headers=headers) as response:
+                raw, status = await response.read(), response.status
+            reply_headers = [
+                (h.CORRELATION_ID, body["request_id"].encode()),
+                (HTTP_STATUS_HEADER, b"%d" % status),
+            ]
+            await (await producer.send(self._config.reply_topic, raw, key=record.key, headers=reply_headers))
+            self._marks.finish(tp, record.offset)
+        finally:
+            self._slots.release()
+
+    async def _commit(self, consumer: AIOKafkaConsumer) -> None:
+        if offsets := self._marks.to_commit():
+            await consumer.commit(offsets)
+
+    async def _commit_every(self, consumer: AIOKafkaConsumer, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            await self._commit(consumer)
+
+
+class BareFeedLoop:
+    def __init__(self, config: BridgeConfig) -> None:
+        self._config = config
+        self._nav = config.dev().nav
+        table = config.table
+        self._url = self._nav.base_url(table.api.key) + table.path
+        self._sequence_field = table.sequence_field or ""
+        key = self._nav.subscription_key_for(table.api.key)
+        self._headers = {"Ocp-Apim-Subscription-Key": key.get_secret_value()} if key else {}
+
+    async def _token(self, http: aiohttp.ClientSession) -> None:
+        scope = self._config.table.scope
+        self._headers["Authorization"] = "Bearer " + (await fetch_tokens(http, self._nav, [scope]))[scope]
+
+    async def _page(self, http: aiohttp.ClientSession, start: int) -> list[dict[str, Any]]:
+        names = self._config.table.params
+        params = {names.start: str(start), names.page_size: str(self._config.page_size)}
+        for _ in range(2):
+            async with http.get(self._url, params=params, headers=self._headers) as response:
+                if response.status == 401:  # the token ran out: a run longer than its lifetime
+                    await self._token(http)
+                    continue
+                response.raise_for_status()
+                items: list[dict[str, Any]] = orjson.loads(await response.read())[
+                    self._config.table.items_field
+                ]
+                return items
+        raise RuntimeError("401 with a fresh token")
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """`events` items onto the topic, then idle until `stop`, so the driver can still read /proc."""
+        cfg = self._config
+        producer = AIOKafkaProducer(bootstrap_servers=cfg.bootstrap, acks="all", linger_ms=cfg.linger_ms)
+        async with aiohttp.ClientSession() as http:
+            await self._token(http)
+            await producer.start()
+            try:
+                produced, start = 0, cfg.table.first_sequence
+                while produced < cfg.events and not stop.is_set():
+                    items = await self._page(http, start)
+                    acks = [
+                        await producer.send(
+                            cfg.topic, orjson.dumps(item), key=b"%d" % item[self._sequence_field]
+                        )
+                        for item in items
+                    ]
+                    await asyncio.gather(*acks)
+                    produced += len(items)
+                    if items:
+                        start = items[-1][self._sequence_field] + 1
+                    if len(items) < cfg.page_size:
+                        await asyncio.sleep(0.05)  # caught up before `events`: the feed is still growing
+            finally:
+                await producer.stop()
+        await stop.wait()

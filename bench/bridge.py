@@ -1,0 +1,129 @@
+"""The bridge phase: a sandbox feed onto Kafka, the bare feed loop against the real bridge.
+
+1. pre-load the sandbox's feed with N events;
+2. the bare loop, then the bridge (with checkpoints and a lease), each its own process and output
+   topic, both from the feed's first number; the driver reads each topic until every number is
+   there, and counts the missing, duplicated and out-of-order ones;
+3. the bridge again with each experiment asked for (`bench.child.BRIDGE_VARIANTS`);
+4. a pyinstrument profile of the bridge when the target is missed (or always, if asked).
+"""
+
+from collections.abc import Callable
+
+import httpx
+from aiokafka import ConsumerRecord
+
+from adapter.kafka.topics import ensure_topics
+from adapter.settings import KafkaSettings
+from bench import report
+from bench.config import BRIDGE_FEED, BridgeConfig
+from bench.harness import Options, Pipeline, Result, Stack, TopicReader, measure, profile_summary, ratio, say
+from contracts import headers as h
+
+SequenceOf = Callable[[ConsumerRecord[bytes, bytes]], int | None]
+PARTITIONS = 4
+
+
+def bare_sequence(record: ConsumerRecord[bytes, bytes]) -> int | None:
+    """The bare loop keys each item by its number."""
+    return int(record.key) if record.key else None
+
+
+def bridged_sequence(record: ConsumerRecord[bytes, bytes]) -> int | None:
+    """The bridge names the number in a header; gap records (none here) are not events."""
+    headers = dict(record.headers)
+    return int(headers[h.NAV_SEQUENCE]) if headers.get(h.NAV_RECORD) == b"event" else None
+
+
+class EventReader(TopicReader):
+    """`count` is the distinct numbers seen; `timestamps` holds every event record's."""
+
+    def __init__(self, kafka: KafkaSettings, topic: str, sequence_of: SequenceOf) -> None:
+        super().__init__(kafka, topic)
+        self._sequence_of = sequence_of
+        self.records = 0
+        self.sequences: set[int] = set()
+        self.out_of_order = 0
+        """Records whose number is not above the one before them in their partition."""
+        self._last: dict[int, int] = {}
+
+    @property
+    def count(self) -> int:
+        return len(self.sequences)
+
+    def take(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        if (sequence := self._sequence_of(record)) is None:
+            self.unknown += 1
+            return
+        self.records += 1
+        self.sequences.add(sequence)
+        self.timestamps.append(record.timestamp)
+        self.out_of_order += sequence <= self._last.get(record.partition, -1)
+        self._last[record.partition] = sequence
+
+    def missing(self, first: int, last: int) -> int:
+        return sum(1 for s in range(first, last + 1) if s not in self.sequences)
+
+
+async def preload(stack: Stack, n: int) -> int:
+    """At least `n` events on the feed (it starts with a few); returns how many it holds."""
+    url = f"/_sandbox/feeds/{BRIDGE_FEED}/events"
+    async with httpx.AsyncClient(base_url=stack.sandbox_url, timeout=120) as http:
+        held: int = (await http.post(url, json={"count": 0})).raise_for_status().json()["count"]
+        if held < n:
+            held = (await http.post(url, json={"count": n - held})).raise_for_status().json()["count"]
+    say(f"== the sandbox's {BRIDGE_FEED} feed holds {held:,} events")
+    return held
+
+
+async def run(
+    stack: Stack, opts: Options, kind: str, label: str, events: int, variant: str = "", profile_path: str = ""
+) -> Result:
+    cfg = BridgeConfig(
+        **stack.base(),
+        topic=f"bench-{stack.run_id}.{label.replace('+', '.')}.events",  # "+" joins variants
+        events=events,
+        partitions=PARTITIONS,
+        log_level=opts.log_level,
+        variant=variant,
+        profile_path=profile_path,
+    )
+    await ensure_topics(stack.kafka, [cfg.topic], partitions=PARTITIONS)
+    say(f"== {label}: {kind}, {events:,} events from the feed onto {cfg.topic}")
+    reader = EventReader(stack.kafka, cfg.topic, bare_sequence if kind == "bare-feed" else bridged_sequence)
+    result = await measure(
+        stack, Pipeline(label, kind, cfg, events, "events", max(120.0, events / 50)), reader
+    )
+    first = cfg.table.first_sequence
+    result |= {
+        "kind": "bare" if kind == "bare-feed" else kind,
+        "feed": cfg.feed,
+        "page_size": cfg.page_size,
+        "events": events,
+        "records": reader.records,
+        "distinct": reader.count,
+        "missing": reader.missing(first, first + events - 1),
+        "duplicated": reader.records - reader.count,
+        "out_of_order": reader.out_of_order,
+    }
+    counts = ", ".join(
+        f"{result[k]} {k.replace('_', ' ')}" for k in ("missing", "duplicated", "out_of_order")
+    )
+    say(f"   {counts}")
+    return result
+
+
+async def run_bridge_phase(stack: Stack, opts: Options) -> Result:
+    events = await preload(stack, opts.bridge_events)
+    out: Result = {"feed": BRIDGE_FEED, "events": events}
+    out["bare"] = await run(stack, opts, "bare-feed", "bridge-bare", events)
+    out["bridge"] = await run(stack, opts, "bridge", "bridge", events)
+    b, a = out["bare"], out["bridge"]
+    out["ratio"] = {k: ratio(a[k], b[k]) for k in ("events_per_s", "peak_rss_mb", "cpu_s_per_1000")}
+    for v in opts.bridge_what_if:
+        out[f"what-if {v}"] = await run(stack, opts, "bridge", f"bridge-{v}", events, variant=v)
+    if opts.profile == "always" or (opts.profile == "auto" and not report.bridge_target(out)["met"]):
+        path = (opts.output.parent / "bridge-profile.txt").resolve()
+        profiled = await run(stack, opts, "bridge", "bridge-profiled", events, profile_path=str(path))
+        out["profile"] = profile_summary(path, "bridge", profiled)
+    return out
