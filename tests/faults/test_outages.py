@@ -33,6 +33,17 @@ async def _fault(stack: Stack, **spec: object) -> None:
     (await stack.http.post("/_sandbox/faults", json=spec)).raise_for_status()
 
 
+def _outcomes(stack: Stack, request_id: str) -> list[str]:
+    return [a["outcome"] for a in stack.replies.audit if a["request_id"] == request_id]
+
+
+async def _final_outcomes(stack: Stack, request_id: str, timeout: float = 30.0) -> list[str]:
+    """The request's audit outcomes once the last one is in: a reply and its audit record are two
+    records on two topics, and the reply can be read first."""
+    await stack.wait_for(lambda: any(o != "RETRY_SCHEDULED" for o in _outcomes(stack, request_id)), timeout)
+    return _outcomes(stack, request_id)
+
+
 @pytest.fixture(scope="module")
 async def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     async with open_stack(kafka_bootstrap, tmp_path_factory.mktemp("outages")) as running:
@@ -57,8 +68,7 @@ async def test_a_failing_request_moves_to_a_retry_topic_without_holding_its_part
     assert first["request_id"] not in stack.replies.by_request_id, "the first was held in its partition"
     first_reply = await stack.reply_for(first["request_id"])
     assert first_reply["status"] == "ok"
-    outcomes = [a["outcome"] for a in stack.replies.audit if a["request_id"] == first["request_id"]]
-    assert outcomes == ["RETRY_SCHEDULED", "ok"]
+    assert await _final_outcomes(stack, first["request_id"]) == ["RETRY_SCHEDULED", "ok"]
 
 
 async def test_a_lasting_outage_ends_in_a_typed_error_after_every_retry(stack: Stack) -> None:
@@ -67,7 +77,7 @@ async def test_a_lasting_outage_ends_in_a_typed_error_after_every_retry(stack: S
     await _send(stack, body)
     reply = await stack.reply_for(body["request_id"], timeout=60)
     assert reply["error"]["code"] == "UPSTREAM_UNAVAILABLE" and reply["error"]["retryable"] is True
-    outcomes = [a["outcome"] for a in stack.replies.audit if a["request_id"] == body["request_id"]]
+    outcomes = await _final_outcomes(stack, body["request_id"])
     assert outcomes == ["RETRY_SCHEDULED", "RETRY_SCHEDULED", "UPSTREAM_UNAVAILABLE"]
     await stack.http.delete("/_sandbox/faults")
     await asyncio.sleep(0.6)  # the circuit's cooldown
@@ -98,8 +108,7 @@ async def test_token_endpoint_failures_are_retried_and_then_recover(
         reply = await stack.ask("frikort.brev", ident=PERSON.ident, timeout=60)
         assert reply["status"] == "ok"
         assert (await stack.http.get("/_sandbox/faults")).json()["faults"] == [], "no grant failed"
-        outcomes = [a["outcome"] for a in stack.replies.audit if a["request_id"] == reply["request_id"]]
-        assert outcomes[-1] == "ok"
+        assert (await _final_outcomes(stack, reply["request_id"]))[-1] == "ok"
 
 
 async def test_a_refused_grant_is_unauthorized_not_retried(kafka_bootstrap: str, tmp_path: Path) -> None:
