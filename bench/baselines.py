@@ -1,15 +1,13 @@
 """What the adapter and the bridge are measured against: aiokafka and aiohttp used directly.
 
 The bare lookup pipeline: consume, one GET to the sandbox, produce NAV's raw body, commit. No
-validation, no authorisation, no typed replies, no audit, one token per scope fetched at start. It
-keeps what no pipeline can drop: bounded concurrency (`max_in_flight`) and offsets committed only
-past replies Kafka has acknowledged.
+validation, authorisation, typed replies or audit; one token per scope fetched at start. It keeps
+what no pipeline can drop: bounded concurrency and offsets committed only past acknowledged replies.
 
-The bare feed loop: GET a page, produce its items, await the acks, next page. One token at start
-(again only on a 401), no validation, no continuity check, no checkpoint (the next number is kept
-in memory), no lease. Each item is produced as NAV served it, keyed by its number, with the
-bridge's producer settings. It keeps what no feed loop can drop: a page is acknowledged before the
-next is asked for.
+The bare feed loop: GET a page, produce its items as NAV served them (keyed by number, with the
+bridge's producer settings), await the acks, next page. No validation, continuity check,
+checkpoint or lease; one token (again only on a 401). It keeps what no feed loop can drop: a page
+is acknowledged before the next is asked for.
 
 Both build their Kafka clients themselves: they are the baseline, not the adapter.
 """
@@ -102,15 +100,11 @@ class Watermarks:
 
 class BarePipeline:
     def __init__(self, config: LookupsConfig) -> None:
-        self._config = config
-        self._settings = config.settings()
-        self._slots = asyncio.Semaphore(config.max_in_flight)
+        self._config, self._settings = config, config.settings()
         self._marks = Watermarks()
-        self._tasks: set[asyncio.Task[None]] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        cfg, nav = self._config, self._settings.nav
-        # The adapter's producer settings (`adapter/lookup/app.py`), so only the work around differs.
+        cfg, nav, marks = self._config, self._settings.nav, self._marks
         fetch = {"fetch_max_wait_ms": cfg.fetch_max_wait_ms} if cfg.fetch_max_wait_ms > 0 else {}
         consumer = AIOKafkaConsumer(
             cfg.request_topic,
@@ -120,10 +114,36 @@ class BarePipeline:
             auto_offset_reset="earliest",
             **fetch,
         )
+        # The adapter's producer settings (`adapter/lookup/app.py`), so only the work around differs.
         batch_bytes = self._settings.lookups.kafka_producer_batch_bytes
         producer = AIOKafkaProducer(
             bootstrap_servers=cfg.bootstrap, acks="all", linger_ms=2, max_batch_size=batch_bytes
         )
+        slots, tasks = asyncio.Semaphore(cfg.max_in_flight), set[asyncio.Task[None]]()
+
+        async def handle(tp: TopicPartition, record: ConsumerRecord[bytes, bytes]) -> None:
+            try:
+                body = orjson.loads(record.value)
+                url, query, headers = upstream.request(OPERATIONS_BY_NAME[body["operation"]], body)
+                async with http.get(url, params=query, headers=headers) as response:
+                    raw, status = await response.read(), response.status
+                reply_headers = [
+                    (h.CORRELATION_ID, body["request_id"].encode()),
+                    (HTTP_STATUS_HEADER, b"%d" % status),
+                ]
+                await (await producer.send(cfg.reply_topic, raw, key=record.key, headers=reply_headers))
+                marks.finish(tp, record.offset)
+            finally:
+                slots.release()
+
+        async def commit(every: float | None = None) -> None:
+            while True:
+                if offsets := marks.to_commit():
+                    await consumer.commit(offsets)
+                if every is None:
+                    return
+                await asyncio.sleep(every)
+
         async with aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=nav.nav_max_connections)
         ) as http:
@@ -131,65 +151,30 @@ class BarePipeline:
             upstream.tokens.update(await fetch_tokens(http, nav, SCOPES))
             await consumer.start()
             await producer.start()
-            committer = asyncio.create_task(self._commit_every(consumer, 0.2))
+            committer = asyncio.create_task(commit(every=0.2))
             try:
                 while not stop.is_set():
-                    batch = await consumer.getmany(timeout_ms=100)
-                    for tp, records in batch.items():
+                    for tp, records in (await consumer.getmany(timeout_ms=100)).items():
                         for record in records:
-                            await self._slots.acquire()
-                            self._marks.take(tp, record.offset)
-                            task = asyncio.create_task(self._handle(http, upstream, producer, tp, record))
-                            self._tasks.add(task)
-                            task.add_done_callback(self._tasks.discard)
-                await asyncio.gather(*self._tasks, return_exceptions=True)
-                await self._commit(consumer)
-            finally:
+                            await slots.acquire()
+                            marks.take(tp, record.offset)
+                            tasks.add(task := asyncio.create_task(handle(tp, record)))
+                            task.add_done_callback(tasks.discard)
+                await asyncio.gather(*tasks, return_exceptions=True)
                 committer.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await committer
+                await commit()
+            finally:
+                committer.cancel()
                 await producer.stop()
                 await consumer.stop()
-
-    async def _handle(
-        self,
-        http: aiohttp.ClientSession,
-        upstream: Upstream,
-        producer: AIOKafkaProducer,
-        tp: TopicPartition,
-        record: ConsumerRecord[bytes, bytes],
-    ) -> None:
-        try:
-            body = orjson.loads(record.value)
-            url, query, headers = upstream.request(OPERATIONS_BY_NAME[body["operation"]], body)
-            async with http.get(url, params=query, headers=headers) as response:
-                raw, status = await response.read(), response.status
-            reply_headers = [
-                (h.CORRELATION_ID, body["request_id"].encode()),
-                (HTTP_STATUS_HEADER, b"%d" % status),
-            ]
-            await (await producer.send(self._config.reply_topic, raw, key=record.key, headers=reply_headers))
-            self._marks.finish(tp, record.offset)
-        finally:
-            self._slots.release()
-
-    async def _commit(self, consumer: AIOKafkaConsumer) -> None:
-        if offsets := self._marks.to_commit():
-            await consumer.commit(offsets)
-
-    async def _commit_every(self, consumer: AIOKafkaConsumer, interval: float) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            await self._commit(consumer)
 
 
 class BareFeedLoop:
     def __init__(self, config: BridgeConfig) -> None:
-        self._config = config
-        self._nav = config.dev().nav
-        table = config.table
+        self._config, self._nav, table = config, config.dev().nav, config.table
         self._url = self._nav.base_url(table.api.key) + table.path
-        self._sequence_field = table.sequence_field or ""
         key = self._nav.subscription_key_for(table.api.key)
         self._headers = {"Ocp-Apim-Subscription-Key": key.get_secret_value()} if key else {}
 
@@ -198,23 +183,21 @@ class BareFeedLoop:
         self._headers["Authorization"] = "Bearer " + (await fetch_tokens(http, self._nav, [scope]))[scope]
 
     async def _page(self, http: aiohttp.ClientSession, start: int) -> list[dict[str, Any]]:
-        names = self._config.table.params
-        params = {names.start: str(start), names.page_size: str(self._config.page_size)}
+        table = self._config.table
+        params = {table.params.start: str(start), table.params.page_size: str(self._config.page_size)}
         for _ in range(2):
             async with http.get(self._url, params=params, headers=self._headers) as response:
                 if response.status == 401:  # the token ran out: a run longer than its lifetime
                     await self._token(http)
                     continue
                 response.raise_for_status()
-                items: list[dict[str, Any]] = orjson.loads(await response.read())[
-                    self._config.table.items_field
-                ]
+                items: list[dict[str, Any]] = orjson.loads(await response.read())[table.items_field]
                 return items
         raise RuntimeError("401 with a fresh token")
 
     async def run(self, stop: asyncio.Event) -> None:
         """`events` items onto the topic, then idle until `stop`, so the driver can still read /proc."""
-        cfg = self._config
+        cfg, number = self._config, self._config.table.sequence_field or ""
         producer = AIOKafkaProducer(bootstrap_servers=cfg.bootstrap, acks="all", linger_ms=cfg.linger_ms)
         async with aiohttp.ClientSession() as http:
             await self._token(http)
@@ -224,15 +207,12 @@ class BareFeedLoop:
                 while produced < cfg.events and not stop.is_set():
                     items = await self._page(http, start)
                     acks = [
-                        await producer.send(
-                            cfg.topic, orjson.dumps(item), key=b"%d" % item[self._sequence_field]
-                        )
+                        await producer.send(cfg.topic, orjson.dumps(item), key=b"%d" % item[number])
                         for item in items
                     ]
                     await asyncio.gather(*acks)
                     produced += len(items)
-                    if items:
-                        start = items[-1][self._sequence_field] + 1
+                    start = items[-1][number] + 1 if items else start
                     if len(items) < cfg.page_size:
                         await asyncio.sleep(0.05)  # caught up before `events`: the feed is still growing
             finally:

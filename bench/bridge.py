@@ -1,11 +1,8 @@
-"""The bridge phase: a sandbox feed onto Kafka, the bare feed loop against the real bridge.
-
-1. pre-load the sandbox's feed with N events;
-2. the bare loop, then the bridge (with checkpoints and a lease), each its own process and output
-   topic, both from the feed's first number; the driver reads each topic until every number is
-   there, and counts the missing, duplicated and out-of-order ones;
-3. the bridge again with each experiment asked for (`bench.child.BRIDGE_VARIANTS`);
-4. a pyinstrument profile of the bridge when the target is missed (or always, if asked).
+"""The bridge phase: the sandbox's feed pre-loaded with N events, then the bare feed loop and the
+real bridge (checkpoints, lease; then each `--bridge-what-if`), each its own process and output
+topic from the feed's first number. The driver reads each topic until every number is there and
+counts the missing, duplicated and out-of-order ones; the bridge is profiled when its target is
+missed.
 """
 
 from collections.abc import Callable
@@ -17,7 +14,7 @@ from adapter.kafka.topics import ensure_topics
 from adapter.settings import KafkaSettings
 from bench import report
 from bench.config import BRIDGE_FEED, BridgeConfig
-from bench.harness import Options, Pipeline, Result, Stack, TopicReader, measure, profile_summary, ratio, say
+from bench.harness import Options, Pipeline, Result, Stack, TopicReader, measure, profile_summary, ratios, say
 from contracts import headers as h
 
 SequenceOf = Callable[[ConsumerRecord[bytes, bytes]], int | None]
@@ -40,12 +37,10 @@ class EventReader(TopicReader):
 
     def __init__(self, kafka: KafkaSettings, topic: str, sequence_of: SequenceOf) -> None:
         super().__init__(kafka, topic)
-        self._sequence_of = sequence_of
-        self.records = 0
-        self.sequences: set[int] = set()
+        self._sequence_of, self._last = sequence_of, dict[int, int]()
+        self.records, self.sequences = 0, set[int]()
         self.out_of_order = 0
         """Records whose number is not above the one before them in their partition."""
-        self._last: dict[int, int] = {}
 
     @property
     def count(self) -> int:
@@ -76,21 +71,14 @@ async def preload(stack: Stack, n: int) -> int:
     return held
 
 
-async def run(
-    stack: Stack, opts: Options, kind: str, label: str, events: int, variant: str = "", profile_path: str = ""
-) -> Result:
-    cfg = BridgeConfig(
-        **stack.base(),
-        topic=f"bench-{stack.run_id}.{label.replace('+', '.')}.events",  # "+" joins variants
-        events=events,
-        partitions=PARTITIONS,
-        log_level=opts.log_level,
-        variant=variant,
-        profile_path=profile_path,
+async def run(stack: Stack, opts: Options, kind: str, label: str, events: int, **run: str) -> Result:
+    topic = f"bench-{stack.run_id}.{label.replace('+', '.')}.events"  # "+" joins variants
+    cfg = stack.config(
+        BridgeConfig, topic=topic, events=events, partitions=PARTITIONS, log_level=opts.log_level, **run
     )
-    await ensure_topics(stack.kafka, [cfg.topic], partitions=PARTITIONS)
-    say(f"== {label}: {kind}, {events:,} events from the feed onto {cfg.topic}")
-    reader = EventReader(stack.kafka, cfg.topic, bare_sequence if kind == "bare-feed" else bridged_sequence)
+    await ensure_topics(stack.kafka, [topic], partitions=PARTITIONS)
+    say(f"== {label}: {kind}, {events:,} events from the feed onto {topic}")
+    reader = EventReader(stack.kafka, topic, bare_sequence if kind == "bare-feed" else bridged_sequence)
     result = await measure(
         stack, Pipeline(label, kind, cfg, events, "events", max(120.0, events / 50)), reader
     )
@@ -106,10 +94,10 @@ async def run(
         "duplicated": reader.records - reader.count,
         "out_of_order": reader.out_of_order,
     }
-    counts = ", ".join(
-        f"{result[k]} {k.replace('_', ' ')}" for k in ("missing", "duplicated", "out_of_order")
+    say(
+        "   "
+        + ", ".join(f"{result[k]} {k.replace('_', ' ')}" for k in ("missing", "duplicated", "out_of_order"))
     )
-    say(f"   {counts}")
     return result
 
 
@@ -118,11 +106,10 @@ async def run_bridge_phase(stack: Stack, opts: Options) -> Result:
     out: Result = {"feed": BRIDGE_FEED, "events": events}
     out["bare"] = await run(stack, opts, "bare-feed", "bridge-bare", events)
     out["bridge"] = await run(stack, opts, "bridge", "bridge", events)
-    b, a = out["bare"], out["bridge"]
-    out["ratio"] = {k: ratio(a[k], b[k]) for k in ("events_per_s", "peak_rss_mb", "cpu_s_per_1000")}
+    out["ratio"] = ratios(out["bridge"], out["bare"], "events_per_s", "peak_rss_mb", "cpu_s_per_1000")
     for v in opts.bridge_what_if:
         out[f"what-if {v}"] = await run(stack, opts, "bridge", f"bridge-{v}", events, variant=v)
-    if opts.profile == "always" or (opts.profile == "auto" and not report.bridge_target(out)["met"]):
+    if opts.profiled(missed=not report.bridge_target(out)["met"]):
         path = (opts.output.parent / "bridge-profile.txt").resolve()
         profiled = await run(stack, opts, "bridge", "bridge-profiled", events, profile_path=str(path))
         out["profile"] = profile_summary(path, "bridge", profiled)

@@ -17,58 +17,6 @@ from typing import Any
 from bench.config import BridgeConfig, LookupsConfig
 
 
-def async_context_use() -> None:
-    """FastStream's `Context` resolved on the event loop instead of a worker thread.
-
-    The handler takes `message: KafkaMessage`, a `Context` field whose `use` is a plain function,
-    which fast_depends runs with `anyio.to_thread.run_sync`: one thread hop per message in the
-    subscriber's serial consume loop. Making `use` a coroutine function removes the hop.
-    """
-    from faststream._internal.context.context_type import Context
-
-    sync_use = Context.use
-
-    async def use(self: Context, /, **kwargs: Any) -> dict[str, Any]:
-        return sync_use(self, **kwargs)
-
-    Context.use = use  # type: ignore[assignment,method-assign]
-
-
-def context_free_handler() -> None:
-    """The lookup handler without `message: KafkaMessage` in its signature.
-
-    Any fast_depends custom field costs the consume loop an anyio task group and a worker-thread
-    hop per message. A handler with no parameters that reads `broker.context.get_local("message")`
-    has neither. Applied by wrapping `KafkaBroker.subscriber`.
-    """
-    from faststream.kafka import KafkaBroker
-
-    subscriber = KafkaBroker.subscriber
-
-    class ContextFree:
-        def __init__(self, broker: KafkaBroker, inner: Any) -> None:
-            self._broker, self._inner = broker, inner
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self._inner, name)
-
-        def __call__(self, handler: Callable[[Any], Awaitable[None]] | None = None, **options: Any) -> Any:
-            if handler is None:
-                return lambda h: self(h, **options)
-            context = self._broker.context
-
-            async def on_message() -> None:
-                await handler(context.get_local("message"))
-
-            self._inner(on_message, **options)
-            return handler
-
-    def wrapped(self: KafkaBroker, *topics: Any, **options: Any) -> Any:
-        return ContextFree(self, subscriber(self, *topics, **options))
-
-    KafkaBroker.subscriber = wrapped  # type: ignore[method-assign,assignment]
-
-
 def loop_lag() -> None:
     """Probe, not an experiment: how late a 10 ms timer fires on the event loop, logged at exit.
 
@@ -124,8 +72,6 @@ def big_batches() -> None:
 
 
 VARIANTS: dict[str, Callable[[], None]] = {
-    "async-context": async_context_use,
-    "context-free-handler": context_free_handler,
     "loop-lag": loop_lag,
 }
 """The adapter's experiments (`--what-if`); join several with "+"."""

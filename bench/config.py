@@ -1,5 +1,5 @@
-"""What the driver and its child processes agree on: each child's configuration, passed as one
-JSON argument so every pipeline runs in a process of its own, and the request mix."""
+"""What the driver and its child processes agree on: the request mix, and each child's
+configuration, passed as one JSON argument so every pipeline runs in a process of its own."""
 
 import dataclasses
 import json
@@ -24,14 +24,12 @@ BRIDGE_FEED = "trygdehendelser"
 
 def make_request(i: int) -> dict[str, Any]:
     """Request number `i` of the mix: operations in turn, people in turn; all answerable."""
-    name = MIX[i % len(MIX)]
-    person = PEOPLE[(i // len(MIX)) % len(PEOPLE)]
+    op, person = OPERATIONS_BY_NAME[MIX[i % len(MIX)]], PEOPLE[(i // len(MIX)) % len(PEOPLE)]
     fields: dict[str, Any] = {"ident": person.ident}
-    if name == "medlemskapsunntak.get":
+    if op.name == "medlemskapsunntak.get":
         fields = {"unntak_id": person.medlemskapsunntak[0].unntakId}
-    elif name == "aap.vedtak":
+    elif op.name == "aap.vedtak":
         fields["consent_token"] = CONSENT_TOKEN
-    op = OPERATIONS_BY_NAME[name]
     return {"request_id": str(uuid.uuid4()), "operation": op.name, "scope": op.scope, **fields}
 
 
@@ -78,17 +76,17 @@ class LookupsConfig(ProcConfig):
 
     def settings(self) -> DevSettings:
         """`dev_settings` (every scope for `dev`) with the bench's topics, group and transport."""
-        dev = self.dev()
+        dev, reply = self.dev(), self.reply_topic
         fetch = {"kafka_fetch_max_wait_ms": self.fetch_max_wait_ms} if self.fetch_max_wait_ms > 0 else {}
         lookups = dev.lookups.model_copy(
-            update={
-                **fetch,
+            update=fetch
+            | {
                 "http_port": 0,
                 "request_topic_prefix": self.request_topic_prefix,
-                "reply_topic": self.reply_topic,
-                "retry_topic_prefix": self.reply_topic + ".retry.",
-                "audit_topic": self.reply_topic + ".audit",
-                "dead_letter_topic": self.reply_topic + ".dlq",
+                "reply_topic": reply,
+                "retry_topic_prefix": reply + ".retry.",
+                "audit_topic": reply + ".audit",
+                "dead_letter_topic": reply + ".dlq",
                 "consumer_group": self.group,
                 "max_in_flight": self.max_in_flight,
             }
@@ -117,14 +115,12 @@ class BridgeConfig(ProcConfig):
         return FEEDS_BY_NAME[self.feed]
 
     def bridge(self) -> BridgeSettings:
-        """Production defaults but for the names, and a short idle wait once the backlog is done.
-
-        After a full page the bridge asks again at once whatever `idle_seconds` is (see
-        `adapter.bridge.pacing`); NAV's connection comes from `dev()`, as in production.
-        """
+        """Production defaults but for the names, and a short idle wait once the backlog is done
+        (after a full page the bridge asks again at once anyway); NAV's connection is `dev().nav`."""
+        feed = {"feed": self.feed, "topic": self.topic, "page_size": self.page_size}
         return BridgeSettings.model_validate(
             {
-                "feeds": [{"feed": self.feed, "topic": self.topic, "page_size": self.page_size}],
+                "feeds": [feed],
                 "checkpoint_topic": f"{self.topic}.checkpoints",
                 "lease_topic_prefix": f"{self.topic}.lease.",
                 "lease_group_prefix": f"{self.topic}.lease.",

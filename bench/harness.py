@@ -9,6 +9,7 @@ CPU from the first record on.
 
 import asyncio
 import contextlib
+import dataclasses
 import math
 import os
 import platform
@@ -21,7 +22,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -38,6 +39,7 @@ Tick = Callable[[], None]
 Feed = Callable[[Tick], Awaitable["asyncio.Task[Any] | None"]]
 """Called once the child is ready: feeds it, and may return the task still feeding it."""
 _TICKS = os.sysconf("SC_CLK_TCK")
+C = TypeVar("C", bound=ProcConfig)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,9 @@ class Options:
     bridge_events: int = 20_000
     bridge_what_if: tuple[str, ...] = ()
 
+    def profiled(self, missed: bool) -> bool:
+        return self.profile == "always" or (self.profile == "auto" and missed)
+
 
 def say(text: str) -> None:
     print(text, flush=True)
@@ -68,6 +73,10 @@ def number(value: float) -> str:
 
 def ratio(a: float, b: float) -> float:
     return a / b if b else math.nan
+
+
+def ratios(a: Result, b: Result, *keys: str) -> Result:
+    return {k: ratio(a[k], b[k]) for k in keys}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -86,33 +95,49 @@ def memory_mb(pid: int, key: Literal["VmRSS", "VmHWM"]) -> float:
 def describe() -> Result:
     """What the run ran on, and the commit measured: the figures mean little without them."""
     models = [ln for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")]
-    try:  # read-only git calls: the commit, and the adapter's files that differ from it
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-        ).stdout
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "adapter", "contracts"], capture_output=True, text=True
-        )
-        git = {"commit": commit.strip(), "uncommitted": [ln[3:] for ln in status.stdout.splitlines()]}
-    except OSError:
-        git = {}
+
+    def git(*args: str) -> str:  # read-only
+        return subprocess.run(["git", *args], capture_output=True, text=True).stdout
+
+    status = git("status", "--porcelain", "adapter", "contracts").splitlines()
     return {
         "nproc": os.cpu_count(),
         "cpu_model": models[0].partition(":")[2].strip() if models else "unknown",
         "python": platform.python_version(),
         "platform": platform.platform(),
         "loadavg": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
-        "git": git,
+        "git": {
+            "commit": git("rev-parse", "--short", "HEAD").strip(),
+            "uncommitted": [s[3:] for s in status],
+        },
     }
 
 
 @dataclass
 class Child:
-    name: str
+    """`python -m bench.child ARGS...` with stderr to `log_path`, once it has printed `ready`."""
+
     process: asyncio.subprocess.Process
     log_path: Path
     ready_line: str = ""
     cpu_at_ready: float = 0.0
+
+    @classmethod
+    async def start(cls, args: list[str], log_path: Path, timeout: float = 60.0) -> "Child":
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("wb") as log:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bench.child", *args, stdout=asyncio.subprocess.PIPE, stderr=log
+            )
+        assert process.stdout is not None
+        child = cls(process, log_path)
+        with contextlib.suppress(TimeoutError):
+            child.ready_line = (await asyncio.wait_for(process.stdout.readline(), timeout)).decode().strip()
+        if not child.ready_line.startswith("ready"):
+            await child.stop(5)
+            raise RuntimeError(f"{log_path.stem} did not start; {child.log_tail()}")
+        child.cpu_at_ready = cpu_seconds(process.pid)
+        return child
 
     @property
     def pid(self) -> int:
@@ -131,33 +156,16 @@ class Child:
 
     def log_tail(self, lines: int = 15) -> str:
         with contextlib.suppress(OSError):
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+            tail = self.log_path.read_text(errors="replace").splitlines()[-lines:]
+            return f"its log ({self.log_path}) ends:\n" + "\n".join(tail)
         return ""
-
-
-async def start_child(name: str, args: list[str], log_path: Path, timeout: float = 60.0) -> Child:
-    """`python -m bench.child args...`, stderr to `log_path`; returns once it printed `ready`."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("wb") as log:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.child", *args, stdout=asyncio.subprocess.PIPE, stderr=log
-        )
-    assert process.stdout is not None
-    child = Child(name, process, log_path)
-    with contextlib.suppress(TimeoutError):
-        child.ready_line = (await asyncio.wait_for(process.stdout.readline(), timeout)).decode().strip()
-    if not child.ready_line.startswith("ready"):
-        await child.stop(5)
-        raise RuntimeError(f"{name} did not start; its log ({log_path}) ends:\n{child.log_tail()}")
-    child.cpu_at_ready = cpu_seconds(process.pid)
-    return child
 
 
 @dataclass(frozen=True)
 class Stack:
     sandbox: Child
     where: ProcConfig
-    """Where the broker and the sandbox are, for every child's configuration."""
+    """Where the broker and the sandbox are: the fields every child's configuration starts from."""
     logs: Path
     run_id: str
 
@@ -169,15 +177,8 @@ class Stack:
     def sandbox_url(self) -> str:
         return self.where.sandbox_url
 
-    def base(self) -> dict[str, Any]:
-        """Where the stack is, for a child's configuration (its other fields are the run's)."""
-        w = self.where
-        return {
-            "bootstrap": w.bootstrap,
-            "sandbox_url": w.sandbox_url,
-            "key_id": w.key_id,
-            "key_file": w.key_file,
-        }
+    def config(self, kind: type[C], **fields: Any) -> C:
+        return kind(**dataclasses.asdict(self.where) | fields)
 
     async def sandbox_stats(self) -> Result:
         async with httpx.AsyncClient(base_url=self.sandbox_url) as http:
@@ -192,8 +193,8 @@ async def stack(logs: Path) -> AsyncIterator[Stack]:
     try:
         with tempfile.TemporaryDirectory(prefix="bench-keys-") as tmp:
             keys = make_dev_keys(Path(tmp))
-            sandbox = await start_child(
-                "sandbox", ["sandbox", str(free_port()), str(keys.jwks_path)], logs / "sandbox.log"
+            sandbox = await Child.start(
+                ["sandbox", str(free_port()), str(keys.jwks_path)], logs / "sandbox.log"
             )
             try:
                 where = ProcConfig(
@@ -211,7 +212,7 @@ async def stack(logs: Path) -> AsyncIterator[Stack]:
 
 
 class TopicReader:
-    """A topic read from its beginning in the background; `take` counts each record in."""
+    """A pipeline's output topic read from its beginning in the background; `take` counts a record."""
 
     def __init__(self, kafka: KafkaSettings, topic: str) -> None:
         self._kafka, self._topic = kafka, topic
@@ -282,36 +283,31 @@ class Pipeline:
 
 async def measure(stack: Stack, pipe: Pipeline, reader: TopicReader, feed: Feed | None = None) -> Result:
     """Runs `pipe` until `reader` has counted `pipe.n`: the figures every pipeline has."""
-    label, n = pipe.label, pipe.n
+    label, n, sending = pipe.label, pipe.n, None
     await reader.start()
     try:
-        child = await start_child(label, [pipe.role, pipe.config.to_json()], stack.logs / f"{label}.log")
-        started, sending = time.monotonic(), None
+        child = await Child.start([pipe.role, pipe.config.to_json()], stack.logs / f"{label}.log")
+
+        def snap() -> tuple[float, int, float, float]:
+            return time.monotonic(), reader.count, cpu_seconds(child.pid), cpu_seconds(stack.sandbox.pid)
 
         def tick() -> None:
             if child.process.returncode is not None:
-                raise RuntimeError(f"{label} exited; its log ({child.log_path}) ends:\n{child.log_tail()}")
-            rate, cpu = (
-                report.steady_rate(reader.timestamps[-2000:])[0],
-                cpu_seconds(child.pid) - child.cpu_at_ready,
-            )
-            say(
-                f"  {label}: {reader.count:,}/{n:,} {pipe.unit}, {number(rate)}/s, "
-                f"rss {memory_mb(child.pid, 'VmRSS'):.0f} MB, cpu {cpu:.1f} s"
-            )
+                raise RuntimeError(f"{label} exited; {child.log_tail()}")
+            rate, cpu = report.steady_rate(reader.timestamps[-2000:])[0], snap()[2] - child.cpu_at_ready
+            rss = f"rss {memory_mb(child.pid, 'VmRSS'):.0f} MB, cpu {cpu:.1f} s"
+            say(f"  {label}: {reader.count:,}/{n:,} {pipe.unit}, {number(rate)}/s, {rss}")
 
         try:
+            ready = snap()
             if feed is not None:
                 sending = await feed(tick)
             await reader.wait_for(1, pipe.timeout, tick)
-            first = (time.monotonic(), reader.count, cpu_seconds(child.pid), cpu_seconds(stack.sandbox.pid))
+            first = snap()
             complete = await reader.wait_for(n, pipe.timeout, tick)
             if sending is not None:
                 await sending
-            busy, cpu = time.monotonic() - first[0], cpu_seconds(child.pid) - first[2]
-            cpu_total = cpu_seconds(child.pid) - child.cpu_at_ready
-            sandbox_cpu = cpu_seconds(stack.sandbox.pid) - first[3]
-            peak, seconds = memory_mb(child.pid, "VmHWM"), time.monotonic() - started
+            last, peak = snap(), memory_mb(child.pid, "VmHWM")
         finally:
             if sending is not None:
                 sending.cancel()
@@ -319,8 +315,9 @@ async def measure(stack: Stack, pipe: Pipeline, reader: TopicReader, feed: Feed 
     finally:
         await reader.stop()
     if not complete:
-        say(f"  {label}: only {reader.count:,}/{n:,} in {pipe.timeout:.0f} s; log:\n{child.log_tail()}")
+        say(f"  {label}: only {reader.count:,}/{n:,} in {pipe.timeout:.0f} s; {child.log_tail()}")
     rate, steady = report.steady_rate(reader.timestamps)
+    busy, cpu = last[0] - first[0], last[2] - first[2]
     result: Result = {
         "kind": pipe.role,
         "variant": pipe.config.variant,
@@ -328,13 +325,13 @@ async def measure(stack: Stack, pipe: Pipeline, reader: TopicReader, feed: Feed 
         "exit_code": code,
         f"{pipe.unit}_per_s": rate,
         "steady_seconds": steady,
-        "seconds_from_ready": seconds,
+        "seconds_from_ready": last[0] - ready[0],
         "peak_rss_mb": peak,
         "cpu_seconds": cpu,
-        "cpu_seconds_with_startup": cpu_total,
-        "cpu_s_per_1000": ratio(cpu * 1000, reader.count - first[1]),
+        "cpu_seconds_with_startup": last[2] - child.cpu_at_ready,
+        "cpu_s_per_1000": ratio(cpu * 1000, last[1] - first[1]),
         "cpu_utilisation": ratio(cpu, busy),
-        "sandbox_cpu_utilisation": ratio(sandbox_cpu, busy),
+        "sandbox_cpu_utilisation": ratio(last[3] - first[3], busy),
         "log": str(child.log_path),
     }
     say(

@@ -1,14 +1,10 @@
 """The lookups phase: the adapter against the bare pipeline, each its own process and consumer group.
 
-1. pre-load N requests on one topic (4 partitions);
-2. throughput: the bare pipeline, then the adapter (and its experiments), over that topic; the
-   transport comparison (aiohttp vs httpx) on a shorter topic;
-3. fixed rate (half the adapter's measured maximum): the sandbox straight over HTTP, then the
-   bare pipeline and the adapter fed live at that rate, open loop;
-4. a pyinstrument profile of the adapter when a target is missed (or always, if asked).
-
-Latency is the reply's record timestamp minus the request's: both CreateTime on this machine's
-clock, the request's set by the driver, the reply's by the pipeline.
+Throughput over N pre-loaded requests (the bare pipeline, the adapter, its experiments), the
+transport comparison on a shorter topic; then at a fixed rate (half the adapter's maximum) the
+sandbox straight over HTTP, the bare pipeline and the adapter fed live, open loop; a profile of
+the adapter when a target is missed. Latency is the reply's record timestamp minus the
+request's: both CreateTime on this machine's clock.
 """
 
 import asyncio
@@ -24,7 +20,6 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 from adapter.kafka import clients
 from adapter.kafka.topics import ensure_topics
 from adapter.nav.tokens import MaskinportenConfig
-from adapter.settings import NavSettings
 from bench import harness, report
 from bench.baselines import HTTP_STATUS_HEADER, fetch_tokens, upstream_from
 from bench.config import MIX, SCOPES, LookupsConfig, Transport, make_request
@@ -43,11 +38,8 @@ OK: dict[str, Callable[[ConsumerRecord[bytes, bytes]], bool]] = {
 
 
 def token_check(before: dict[str, int], after: dict[str, int], seconds: float) -> Result:
-    """Token fetches per scope in a run, and whether that is one per scope per token lifetime.
-
-    The cache renews a token `REFRESH_MARGIN` before it expires, so a run of `seconds` should
-    fetch each scope it uses exactly 1 + floor(seconds / (lifetime - margin)) times.
-    """
+    """Token fetches per scope in a run, and whether that is one per scope per token lifetime:
+    renewed `REFRESH_MARGIN` before expiry, 1 + floor(seconds / (lifetime - margin)) each."""
     fetches = {s: n - before.get(s, 0) for s, n in after.items() if n - before.get(s, 0)}
     expected = 1 + math.floor(seconds / (TOKEN_LIFETIME - REFRESH_MARGIN))
     ok = bool(fetches) and all(n == expected for n in fetches.values())
@@ -96,48 +88,11 @@ async def paced(rate: float, n: int, fire: Callable[[int], Awaitable[None]]) -> 
     return n / elapsed if elapsed > 0 else math.nan
 
 
-async def direct_latencies(
-    nav: NavSettings, rate: float, n: int, warmup: int = 20
-) -> tuple[list[float], int, float]:
-    """The sandbox's own response time: (ms per request, failures, offered rate), GETs at `rate`."""
-    latencies: list[float] = []
-    failures = 0
-    tasks: set[asyncio.Task[None]] = set()
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=nav.nav_max_connections)) as http:
-        upstream = upstream_from(nav)
-        upstream.tokens.update(await fetch_tokens(http, nav, SCOPES))
-
-        async def one(i: int, record: bool) -> None:
-            nonlocal failures
-            body = make_request(i)
-            url, query, headers = upstream.request(OPERATIONS_BY_NAME[body["operation"]], body)
-            start = time.perf_counter()
-            async with http.get(url, params=query, headers=headers) as response:
-                await response.read()
-            if record:
-                latencies.append((time.perf_counter() - start) * 1000)
-                failures += response.status != 200
-
-        await asyncio.gather(*(one(i, False) for i in range(warmup)))
-
-        async def fire(i: int) -> None:
-            task = asyncio.create_task(one(i, True))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-
-        offered = await paced(rate, n, fire)
-        await asyncio.gather(*tasks)
-    return latencies, failures, offered
-
-
 class Lookups:
     def __init__(self, stack: Stack, opts: Options) -> None:
         self.stack, self.opts = stack, opts
         self.sent: dict[str, int] = {}
         """request_id -> the request record's timestamp (ms), for every request produced."""
-
-    async def topics(self, *names: str) -> None:
-        await ensure_topics(self.stack.kafka, list(names), partitions=self.opts.partitions)
 
     async def send(self, producer: AIOKafkaProducer, topic: str, i: int) -> "asyncio.Future[Any]":
         request = make_request(i)
@@ -149,9 +104,9 @@ class Lookups:
     async def preload(self, name: str, n: int) -> str:
         """`n` requests on a topic of their own; returns its prefix, for every run that reads it."""
         prefix = f"bench-{self.stack.run_id}.{name}.requests."
-        await self.topics(topic := prefix + DEV_CALLER)
+        await ensure_topics(self.stack.kafka, [topic := prefix + DEV_CALLER], partitions=self.opts.partitions)
         say(f"== pre-loading {n:,} requests on {topic} ({self.opts.partitions} partitions)")
-        start = last = time.monotonic()
+        start = time.monotonic()
         producer = clients.producer(self.stack.kafka, linger_ms=20, max_batch_size=256 * 1024)
         await producer.start()
         try:
@@ -159,9 +114,6 @@ class Lookups:
                 await asyncio.gather(
                     *[await self.send(producer, topic, i) for i in range(first, min(n, first + 2000))]
                 )
-                if time.monotonic() - last >= 3:
-                    last = time.monotonic()
-                    say(f"  {min(n, first + 2000):,}/{n:,} produced")
         finally:
             await producer.stop()
         say(f"   {n:,} requests in {time.monotonic() - start:.1f} s")
@@ -175,14 +127,12 @@ class Lookups:
         prefix: str = "",
         rate: float = 0.0,
         transport: Transport = "aiohttp",
-        variant: str = "",
-        profile_path: str = "",
+        **run: str,
     ) -> Result:
         """One measured run: over the requests pre-loaded at `prefix`, or fed `n` live at `rate`."""
-        base = f"bench-{self.stack.run_id}.{label}"
-        o = self.opts
-        cfg = LookupsConfig(
-            **self.stack.base(),
+        base, o = f"bench-{self.stack.run_id}.{label}", self.opts
+        cfg = self.stack.config(
+            LookupsConfig,
             request_topic_prefix=prefix or f"{base}.requests.",
             reply_topic=f"{base}.replies",
             group=base,
@@ -190,24 +140,25 @@ class Lookups:
             transport=transport,
             fetch_max_wait_ms=o.fetch_max_wait_ms,
             log_level=o.log_level,
-            variant=variant,
-            profile_path=profile_path,
+            **run,
         )
-        await self.topics(cfg.request_topic, *cfg.output_topics())
+        await ensure_topics(
+            self.stack.kafka, [cfg.request_topic, *cfg.output_topics()], partitions=o.partitions
+        )
         how = f"fed {n:,} requests at {rate:.0f}/s" if rate else f"{n:,} pre-loaded requests"
         say(f"== {label}: {kind}, {how}, {o.max_in_flight} in flight, {transport}")
         reader = ReplyReader(self.stack, cfg.reply_topic, self.sent, kind)
         producer, offered = clients.producer(self.stack.kafka, linger_ms=0), [math.nan]
 
+        async def send(i: int) -> None:
+            await self.send(producer, cfg.request_topic, i)
+
+        async def offer() -> None:
+            offered[0] = await paced(rate, n, send)
+
         async def feed(tick: Tick) -> asyncio.Task[None]:
-            async def send(i: int) -> None:
-                await self.send(producer, cfg.request_topic, i)
-
-            async def offer() -> None:
-                offered[0] = await paced(rate, n, send)
-
-            warmup = 5 * len(MIX)
-            for i in range(warmup):  # joins the group, fetches the tokens, opens connections
+            warmup = 5 * len(MIX)  # joins the group, fetches the tokens, opens connections: not measured
+            for i in range(warmup):
                 await send(i)
             if not await reader.wait_for(warmup, 120, tick):
                 raise RuntimeError(f"{label}: no replies to the warm-up requests")
@@ -216,13 +167,11 @@ class Lookups:
 
         before = await self.stack.sandbox_stats()
         pipe = Pipeline(label, kind, cfg, n, "lookups", 120.0 + n / rate if rate else max(120.0, n / 50))
-        if rate:
-            await producer.start()
+        await producer.start()
         try:
             result = await measure(self.stack, pipe, reader, feed if rate else None)
         finally:
-            if rate:
-                await producer.stop()
+            await producer.stop()
         after = await self.stack.sandbox_stats()
         tokens = token_check(before["token_fetches"], after["token_fetches"], result["seconds_from_ready"])
         latency = report.latency_summary(reader.latency_ms.values())
@@ -231,31 +180,54 @@ class Lookups:
             "requests": n,
             "replies": reader.count,
             "failed_replies": reader.failed,
-            "latency_ms": latency,
-            "tokens": tokens,
         }
-        if rate:
-            result["offered_rate"] = offered[0]
+        result |= {"latency_ms": latency, "tokens": tokens} | ({"offered_rate": offered[0]} if rate else {})
         p50, p99 = latency["p50"], latency["p99"]
         say(f"   p50/p99 {p50:.0f}/{p99:.0f} ms, {reader.failed} failed, tokens {tokens['fetches']}")
         return result
 
-    async def direct(self, rate: float, n: int) -> Result:
-        """The sandbox's own response time, for what the pipelines add to it."""
+    async def direct(self, rate: float, n: int, warmup: int = 20) -> Result:
+        """The sandbox's own response time (GETs at `rate`, as the bare pipeline sends them), for
+        what the pipelines add to it."""
         say(f"== sandbox straight over HTTP: {n:,} GETs at {rate:.0f}/s")
-        sandbox_cpu = cpu_seconds(self.stack.sandbox.pid)
-        latencies, failures, offered = await direct_latencies(self.stack.where.dev().nav, rate, n)
+        nav, sandbox_cpu = self.stack.where.dev().nav, cpu_seconds(self.stack.sandbox.pid)
+        latencies: list[float] = []
+        failures, tasks = 0, set[asyncio.Task[None]]()
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=nav.nav_max_connections)
+        ) as http:
+            upstream = upstream_from(nav)
+            upstream.tokens.update(await fetch_tokens(http, nav, SCOPES))
+
+            async def one(i: int, record: bool = True) -> None:
+                nonlocal failures
+                body = make_request(i)
+                url, query, headers = upstream.request(OPERATIONS_BY_NAME[body["operation"]], body)
+                start = time.perf_counter()
+                async with http.get(url, params=query, headers=headers) as response:
+                    await response.read()
+                if record:
+                    latencies.append((time.perf_counter() - start) * 1000)
+                    failures += response.status != 200
+
+            async def fire(i: int) -> None:
+                tasks.add(task := asyncio.create_task(one(i)))
+                task.add_done_callback(tasks.discard)
+
+            await asyncio.gather(*(one(i, False) for i in range(warmup)))
+            offered = await paced(rate, n, fire)
+            await asyncio.gather(*tasks)
         lat = report.latency_summary(latencies)
         say(
             f"   direct: p50/p95/p99 {lat['p50']:.1f}/{lat['p95']:.1f}/{lat['p99']:.1f} ms, {failures} failed"
         )
+        sandbox_cpu = cpu_seconds(self.stack.sandbox.pid) - sandbox_cpu
         return {
             "kind": "direct",
             "requests": n,
             "failed": failures,
             "offered_rate": offered,
             "latency_ms": lat,
-            "sandbox_cpu_seconds": cpu_seconds(self.stack.sandbox.pid) - sandbox_cpu,
         }
 
 
@@ -266,13 +238,12 @@ async def run_lookups_phase(stack: Stack, opts: Options, results: Result) -> Non
     if opts.mode in ("all", "throughput"):
         main = await bench.preload("main", n)
         tp: Result = {k: await bench.run(k, k, n, main) for k in ("baseline", "adapter")}
-        b, a = tp["baseline"], tp["adapter"]
-        tp["ratio"] = {
-            k: harness.ratio(a[k], b[k]) for k in ("lookups_per_s", "peak_rss_mb", "cpu_s_per_1000")
-        }
+        tp["ratio"] = harness.ratios(
+            tp["adapter"], tp["baseline"], "lookups_per_s", "peak_rss_mb", "cpu_s_per_1000"
+        )
         for v in opts.what_if:
             tp[f"what-if {v}"] = await bench.run("adapter", f"adapter-{v}", n, main, variant=v)
-        results["throughput"], adapter_rate = tp, a["lookups_per_s"]
+        results["throughput"], adapter_rate = tp, tp["adapter"]["lookups_per_s"]
         if opts.transport_requests:
             short = await bench.preload("short", short_n)
             transports: tuple[Transport, ...] = ("aiohttp", "httpx")
@@ -288,13 +259,13 @@ async def run_lookups_phase(stack: Stack, opts: Options, results: Result) -> Non
         fixed: Result = {"rate": rate, "seconds": opts.fixed_seconds, "direct": await bench.direct(rate, n)}
         runs = [("baseline", "baseline", ""), ("adapter", "adapter", "")]
         for key, kind, v in [*runs, *((f"what-if {v}", "adapter", v) for v in opts.what_if)]:
-            label = f"fixed-{kind}-{v}" if v else f"fixed-{kind}"
-            fixed[key] = await bench.run(kind, label, n, rate=rate, variant=v)
+            fixed[key] = await bench.run(
+                kind, f"fixed-{kind}-{v}" if v else f"fixed-{kind}", n, rate=rate, variant=v
+            )
             for q in ("p50", "p99"):
                 fixed[f"{key}_added_{q}_ms"] = fixed[key]["latency_ms"][q] - fixed["direct"]["latency_ms"][q]
         results["fixed_rate"] = fixed
-    missed = not all(t["met"] for t in report.targets(results).values())
-    if opts.profile == "always" or (opts.profile == "auto" and missed):
+    if opts.profiled(missed=not all(t["met"] for t in report.targets(results).values())):
         short = short or await bench.preload("short", short_n)
         path = (opts.output.parent / "adapter-profile.txt").resolve()
         profiled = await bench.run("adapter", "adapter-profiled", short_n, short, profile_path=str(path))

@@ -1,4 +1,4 @@
-"""Figures from the raw measurements, the targets, the tables (plain text and Markdown), and where
+"""Figures from the raw measurements, the targets, the tables, and where
 a profiled process's time went.
 
 `python -m bench.report [bench-results/latest.json]` prints the table of a finished run;
@@ -219,15 +219,6 @@ def text_table(results: Result) -> str:
         lines.insert(1, "  ".join("-" * w for w in widths))
         out.append("\n".join(lines) + "\n")
     return "\n".join(out) + _footer(results)
-
-
-def markdown_table(results: Result) -> str:
-    """The tables as README.md's "Benchmark" shows them."""
-    out = []
-    for head, rows in _tables(results):
-        lines = ["| " + " | ".join(r) + " |" for r in [head, ["---"] * len(head), *rows]]
-        out.append("\n".join(lines) + "\n\n")
-    return "".join(out) + _footer(results)
 
 
 def _footer(results: Result) -> str:
