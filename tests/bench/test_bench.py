@@ -1,6 +1,5 @@
 """The benchmark's pure parts: percentiles, rates, ordered commits, request building, profile buckets."""
 
-import ast
 from pathlib import Path
 
 from aiokafka import TopicPartition
@@ -123,30 +122,3 @@ def test_the_command_line_fills_every_option() -> None:
 
 BENCH = Path(__file__).parents[2] / "bench"
 MODULES = {f"bench.{p.stem}" for p in BENCH.glob("*.py") if p.stem != "__init__"}
-
-
-def _bench_imports(path: Path) -> set[str]:
-    """The bench modules `path` imports, at any depth of the file (TYPE_CHECKING blocks too)."""
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
-    return names & MODULES
-
-
-def _in_circles(graph: dict[str, set[str]]) -> list[str]:
-    def reaches(start: str, goal: str, seen: set[str]) -> bool:
-        return any(
-            d == goal or (d not in seen and reaches(d, goal, seen | {d})) for d in graph.get(start, ())
-        )
-
-    return sorted(module for module in graph if reaches(module, module, set()))
-
-
-def test_bench_has_no_import_circle() -> None:
-    assert _in_circles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == ["a", "b"]  # the walk sees one
-    graph = {f"bench.{p.stem}": _bench_imports(p) for p in BENCH.glob("*.py") if p.stem != "__init__"}
-    assert graph["bench.lookups"] >= {"bench.harness", "bench.baselines"}
-    assert _in_circles(graph) == []

@@ -25,13 +25,16 @@ def _sources(*packages: str) -> list[Path]:
 
 
 MODULES = {_module_name(p): p for p in _sources(*PACKAGES)}
+# Parsed while the tests are collected: CPython 3.11's parser can fail once a test has changed the
+# recursion limit (hypothesis does), which says nothing about the code read.
+TREES = {p: ast.parse(p.read_text()) for p in MODULES.values()}
 
 
 def _imported(path: Path) -> Iterator[str]:
     """Every module `path` imports, at any depth of the file (TYPE_CHECKING blocks included)."""
     module = _module_name(path)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(TREES[path]):
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -88,7 +91,6 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
             if len(component) > 1:
                 found.append(sorted(component))
 
-    sys.setrecursionlimit(10_000)
     for node in sorted(graph):
         if node not in index:
             visit(node)
@@ -155,7 +157,7 @@ def test_every_kafka_client_is_built_from_the_one_connection() -> None:
     for path in _sources("adapter", "devtools"):
         if path == ROOT / "adapter" / "kafka" / "clients.py":
             continue
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(TREES[path]):
             if isinstance(node, ast.Call):
                 name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
                 if name in KAFKA_CLIENTS:
