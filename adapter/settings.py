@@ -292,9 +292,6 @@ class BridgeSettings(_RoleSettings):
             raise ValueError("BRIDGE_FEEDS: every feed needs a topic of its own")
         return out
 
-    def scopes(self) -> list[str]:
-        return sorted({feed.feed.scope for feed in self.configured_feeds()})
-
     def rate_limit(self, api_key: str) -> float | None:
         """NAV requests a minute allowed for the API, shared by all of this process's feeds."""
         return self.requests_per_minute.get(api_key, REQUESTS_PER_MINUTE.get(api_key))

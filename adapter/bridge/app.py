@@ -59,6 +59,7 @@ def _active_gauge(metrics: BridgeMetrics, feed_id: str) -> Callable[[bool], None
 def build_bridge(
     kafka: KafkaSettings,
     bridge: BridgeSettings,
+    feeds: Sequence[ConfiguredFeed],
     *,
     nav: NavClient,
     producer: Producer,
@@ -72,8 +73,9 @@ def build_bridge(
         for api in FEED_APIS
         if (limit := bridge.rate_limit(api.key))
     }
+    key_secret = bridge.key_secret()
     leases = []
-    for feed in bridge.configured_feeds():
+    for feed in feeds:
         runner = FeedBridge(
             feed=feed,
             source=FeedSource(feed=feed, nav=nav, limiter=limiters.get(feed.feed.api.key)),
@@ -83,7 +85,7 @@ def build_bridge(
             policy=bridge.continuity_policy,
             pacing=_pacing(bridge),
             metrics=metrics,
-            key_secret=bridge.key_secret(),
+            key_secret=key_secret,
         )
         leases.append(
             Lease(
@@ -122,6 +124,7 @@ async def run_bridge(
         leases = build_bridge(
             kafka,
             bridge,
+            feeds,
             nav=nav.client,
             producer=Producer(kafka_producer),
             checkpoints=checkpoints,

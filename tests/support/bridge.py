@@ -4,9 +4,6 @@ in-process or as processes of its own, and a reader for what landed on a topic."
 import asyncio
 import contextlib
 import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -27,7 +24,7 @@ from devtools.dev import dev_nav_settings, serve_sandbox
 from devtools.devkeys import DevKeys
 from devtools.embedded_broker import free_port
 from nav_sandbox import SandboxConfig
-from tests.support.processes import settings_env
+from tests.support.processes import AdapterProcess, settings_env
 
 LEASE_SESSION_MS = int(os.environ.get("TEST_BRIDGE_SESSION_MS", "1000"))
 """Tansu takes 1 s; a real Kafka wants at least its group.min.session.timeout.ms (6 s)."""
@@ -216,33 +213,18 @@ async def wait_for_records(
         await asyncio.sleep(0.2)
 
 
-class BridgeProcess:
+class BridgeProcess(AdapterProcess):
     """`nav-adapter bridge` as a process of its own, configured through its environment."""
+
+    role = "bridge"
+    stop_timeout = 30.0
 
     def __init__(
         self, sandbox: FeedSandbox, bridge: BridgeSettings, log_path: Path, *, http_port: int = 0
     ) -> None:
-        env = settings_env(sandbox.kafka, sandbox.nav, bridge)
         # Processes of one test share the settings; each serves its health port of its own.
-        self._env = {**os.environ, **env, "BRIDGE_HTTP_PORT": str(http_port)}
-        self.log_path = log_path
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "adapter", "bridge"], env=self._env, stdout=log, stderr=log
-            )
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait()
-
-    def terminate(self, timeout: float = 30) -> int:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout)
+        env = {**settings_env(sandbox.kafka, sandbox.nav, bridge), "BRIDGE_HTTP_PORT": str(http_port)}
+        super().__init__(env, log_path)
 
     def log_count(self, text: str) -> int:
         return self.log_path.read_text(errors="replace").count(text) if self.log_path.exists() else 0

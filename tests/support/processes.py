@@ -30,29 +30,32 @@ def settings_env(*settings: BaseSettings) -> dict[str, str]:
 
 
 class AdapterProcess:
-    """`nav-adapter lookups` as a process of its own, configured through its environment."""
+    """`nav-adapter ROLE` (lookups by default) as a process of its own, configured through its
+    environment."""
+
+    role = "lookups"
+    stop_timeout = 60.0
 
     def __init__(self, env: dict[str, str], log_path: Path) -> None:
         self._env = {**os.environ, **env}
-        self._log_path = log_path
+        self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        log = self._log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "adapter", "lookups"], env=self._env, stdout=log, stderr=log
-        )
-        log.close()
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "adapter", self.role], env=self._env, stdout=log, stderr=log
+            )
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait()
 
-    def terminate(self, timeout: float = 60) -> int:
+    def terminate(self, timeout: float | None = None) -> int:
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout)
+        return self.process.wait(timeout or self.stop_timeout)
 
 
 _IDENT = re.compile(r"(?<!\d)\d{11}(?!\d)")
