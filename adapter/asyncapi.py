@@ -19,7 +19,7 @@ def asyncapi_document(
     kafka: KafkaSettings | None = None, settings: LookupSettings | None = None
 ) -> dict[str, Any]:
     # Defaults only, never the environment: the committed document must not depend on where it is built.
-    kafka = kafka or KafkaSettings.model_construct()
+    kafka = kafka or KafkaSettings.model_construct(bootstrap_servers="127.0.0.1:9092")
     settings = settings or LookupSettings.model_construct()
     # The channel of every caller, as one templated topic.
     described = settings.model_copy(update={"callers": {"{caller}": frozenset()}})

@@ -9,10 +9,10 @@ import argparse
 import asyncio
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
@@ -47,20 +47,45 @@ def read_settings(kind: type[S]) -> S:
 
 def _kafka(args: argparse.Namespace) -> KafkaSettings:
     kafka = read_settings(KafkaSettings)
-    given = getattr(args, "bootstrap_servers", None)
-    return kafka.model_copy(update={"bootstrap_servers": given}) if given else kafka
+    if given := getattr(args, "bootstrap_servers", None):
+        kafka = kafka.model_copy(update={"bootstrap_servers": given})
+    if not kafka.bootstrap_servers:
+        raise SystemExit("invalid configuration: KAFKA_BROKERS (or KAFKA_BOOTSTRAP_SERVERS) is not set")
+    return kafka
+
+
+T = TypeVar("T")
+
+
+def run_connected(kafka: KafkaSettings, main: Coroutine[Any, Any, T]) -> T:
+    """Run `main` once Kafka has answered as configured; else stop with what to look at."""
+
+    async def checked() -> T:
+        from adapter.kafka.clients import KafkaConfigError
+        from adapter.kafka.preflight import check_connection
+
+        try:
+            await check_connection(kafka)
+        except KafkaConfigError as exc:
+            main.close()
+            raise SystemExit(str(exc)) from None
+        return await main
+
+    return asyncio.run(checked())
 
 
 def _lookups(args: argparse.Namespace, rest: list[str]) -> int:
     from adapter.lookup.app import run_lookups
 
-    return _run_role(run_lookups, _kafka(args), read_settings(LookupSettings))
+    lookups = read_settings(LookupSettings)
+    return _run_role(run_lookups, _kafka(args), lookups, lookups.scopes())
 
 
 def _bridge(args: argparse.Namespace, rest: list[str]) -> int:
     from adapter.bridge.app import run_bridge
 
-    return _run_role(run_bridge, _kafka(args), read_settings(BridgeSettings))
+    bridge = read_settings(BridgeSettings)
+    return _run_role(run_bridge, _kafka(args), bridge, [f.feed.scope for f in bridge.configured_feeds()])
 
 
 R = TypeVar("R", bound=BaseSettings)
@@ -70,14 +95,19 @@ def _run_role(
     run: Callable[[KafkaSettings, NavSettings, R, asyncio.Event], Awaitable[None]],
     kafka: KafkaSettings,
     role: R,
+    scopes: Iterable[str],
 ) -> int:
     """Run a role on the one Kafka and NAV connection until SIGINT or SIGTERM."""
     nav = read_settings(NavSettings)
+    try:
+        nav.check_scopes(scopes)
+    except ValueError as exc:
+        raise SystemExit(f"invalid configuration: {exc}") from None
 
     async def main() -> None:
         await run(kafka, nav, role, stop_on_signals())
 
-    asyncio.run(main())
+    run_connected(kafka, main())
     return 0
 
 
@@ -106,21 +136,24 @@ def _docs(args: argparse.Namespace, rest: list[str]) -> int:
 def _replay(args: argparse.Namespace, rest: list[str]) -> int:
     from adapter.replay.commands import replay
 
-    return asyncio.run(replay(_kafka(args), args))
+    kafka = _kafka(args)
+    return run_connected(kafka, replay(kafka, args))
 
 
 def _redrive(args: argparse.Namespace, rest: list[str]) -> int:
     from adapter.replay.commands import redrive
 
     dead_letter_topic = read_settings(LookupSettings).dead_letter_topic
-    return asyncio.run(redrive(_kafka(args), dead_letter_topic, args))
+    kafka = _kafka(args)
+    return run_connected(kafka, redrive(kafka, dead_letter_topic, args))
 
 
 def _reset(args: argparse.Namespace, rest: list[str]) -> int:
     from adapter.bridge.commands import reset_checkpoint
 
     topic = args.checkpoint_topic or read_settings(BridgeSettings).checkpoint_topic
-    return asyncio.run(reset_checkpoint(_kafka(args), topic, args.feed, args.sequence))
+    kafka = _kafka(args)
+    return run_connected(kafka, reset_checkpoint(kafka, topic, args.feed, args.sequence))
 
 
 def _add_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:

@@ -6,16 +6,26 @@ one role needs. Every field is typed and validated at start; a bad value stops t
 message that names the setting. Secrets are `SecretStr` and may come from a file (`..._FILE`).
 """
 
+import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from jwt.algorithms import RSAAlgorithm
+from jwt.exceptions import InvalidKeyError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapter.bridge.feed import ConfiguredFeed, ContinuityPolicy
 from contracts.feeds import FEED_APIS, FEEDS_BY_NAME, REQUESTS_PER_MINUTE
 from contracts.lookups import TopicName, Tpnr
 from contracts.operations import APIS, Api
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+Compression = Literal["none", "gzip", "lz4", "snappy", "zstd"]
 
 APIS_BY_KEY: dict[str, Api] = {api.key: api for api in (*APIS, *FEED_APIS)}
 
@@ -30,19 +40,117 @@ class LogSettings(BaseSettings):
 
 
 class KafkaSettings(BaseSettings):
-    """The Kafka connection every client of every role is built with."""
+    """The Kafka connection every client of every role is built with.
 
-    model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore", frozen=True)
+    NAV's platform (NAIS, Aiven) injects `KAFKA_BROKERS`, `KAFKA_CA_PATH`, `KAFKA_CERTIFICATE_PATH`
+    and `KAFKA_PRIVATE_KEY_PATH`; they are read as they are, and a client certificate means mutual
+    TLS. SASL (Confluent Cloud and others) is `KAFKA_SASL_*` over `SASL_SSL`.
+    """
 
-    bootstrap_servers: str = Field(
-        "127.0.0.1:9092", description="Kafka bootstrap servers (host:port, comma-separated)."
+    model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore", frozen=True, populate_by_name=True)
+
+    bootstrap_servers: str | None = Field(
+        None,
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BROKERS"),
+        description="Kafka bootstrap servers (host:port, comma-separated); KAFKA_BROKERS on NAIS. "
+        "Required outside `nav-adapter dev`.",
     )
+    security_protocol: SecurityProtocol | None = Field(
+        None,
+        description="Default: SSL when a CA or client certificate is given, SASL_SSL when a SASL "
+        "mechanism is, else PLAINTEXT.",
+    )
+    ca_path: Path | None = Field(
+        None, description="PEM file of the CA that signed the brokers' certificates."
+    )
+    certificate_path: Path | None = Field(
+        None, description="PEM client certificate: mutual TLS (with KAFKA_PRIVATE_KEY_PATH)."
+    )
+    private_key_path: Path | None = Field(None, description="PEM private key of the client certificate.")
+    credstore_password: SecretStr | None = Field(
+        None, description="Password of KAFKA_PRIVATE_KEY_PATH when the key is encrypted."
+    )
+    ssl_check_hostname: bool = Field(
+        True, description="Check that a broker's certificate names its host; off only on purpose."
+    )
+    sasl_mechanism: SaslMechanism | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    sasl_password_file: Path | None = None
+    compression: Compression = Field(
+        "none", description="Compression of the records the adapter writes (any is read)."
+    )
+    broker_kind: Literal["kafka", "tansu"] = Field(
+        "kafka",
+        description="tansu: the embedded development broker, with its workarounds and no "
+        "idempotent producer.",
+    )
+    enable_idempotence: bool | None = Field(
+        None, description="Idempotent producers; default: on, except on Tansu which has none."
+    )
+    group_instance_id: str | None = Field(
+        None,
+        validation_alias=AliasChoices("KAFKA_GROUP_INSTANCE_ID", "NAIS_POD_NAME"),
+        description="Static group membership: a restarted instance takes its partitions back at "
+        "once. Default on NAIS: the pod's name.",
+    )
+    connect_timeout_seconds: float = Field(
+        20.0, gt=0, le=25, description="How long the start waits for Kafka before it stops."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> "KafkaSettings":
+        protocol = self.protocol()
+        if (self.certificate_path is None) != (self.private_key_path is None):
+            raise ValueError("KAFKA_CERTIFICATE_PATH and KAFKA_PRIVATE_KEY_PATH go together")
+        if protocol.startswith("SASL"):
+            if self.sasl_mechanism is None or not self.sasl_username:
+                raise ValueError(f"{protocol} needs KAFKA_SASL_MECHANISM and KAFKA_SASL_USERNAME")
+            if self.sasl_password is None and self.sasl_password_file is None:
+                raise ValueError(f"{protocol} needs KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE")
+        elif self.sasl_mechanism is not None:
+            raise ValueError(f"KAFKA_SASL_MECHANISM needs a SASL KAFKA_SECURITY_PROTOCOL, not {protocol}")
+        if not protocol.endswith("SSL") and (self.ca_path or self.certificate_path):
+            raise ValueError(f"KAFKA_CA_PATH and KAFKA_CERTIFICATE_PATH need TLS, not {protocol}")
+        return self
+
+    def protocol(self) -> SecurityProtocol:
+        if self.security_protocol is not None:
+            return self.security_protocol
+        if self.sasl_mechanism is not None:
+            return "SASL_SSL"
+        if self.ca_path or self.certificate_path:
+            return "SSL"
+        return "PLAINTEXT"
+
+    def brokers(self) -> str:
+        if not self.bootstrap_servers:
+            raise ValueError("KAFKA_BROKERS (or KAFKA_BOOTSTRAP_SERVERS) is not set: no Kafka to connect to")
+        return self.bootstrap_servers
+
+    def sasl_secret(self) -> str:
+        if self.sasl_password_file is not None:
+            return self.sasl_password_file.read_text().strip()
+        return self.sasl_password.get_secret_value() if self.sasl_password else ""
+
+    def idempotent(self) -> bool:
+        if self.enable_idempotence is not None:
+            return self.enable_idempotence
+        return self.broker_kind != "tansu"
 
 
 class NavSettings(BaseSettings):
-    """The NAV connection both roles call through: base URLs, keys, timeouts, Maskinporten."""
+    """The NAV connection both roles call through: base URLs, keys, timeouts, Maskinporten.
 
-    model_config = SettingsConfigDict(env_prefix="ADAPTER_", extra="ignore", frozen=True)
+    Maskinporten is read as NAV's platform hands it over (`MASKINPORTEN_CLIENT_ID`,
+    `MASKINPORTEN_CLIENT_JWK`, `MASKINPORTEN_ISSUER`, `MASKINPORTEN_TOKEN_ENDPOINT`,
+    `MASKINPORTEN_SCOPES`) or as `ADAPTER_MASKINPORTEN_*` with a PEM key. The defaults are
+    production, as NAV's base URLs are.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="ADAPTER_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     consumer_id: str = Field("nav-kafka-adapter", description="Sent to NAV as Nav-Consumer-Id.")
     nav_base_urls: dict[str, str] = Field(
@@ -64,15 +172,36 @@ class NavSettings(BaseSettings):
     nav_breaker_cooldown_seconds: float = Field(10.0, gt=0)
     http_transport: Literal["aiohttp", "httpx"] = "aiohttp"
 
-    maskinporten_token_url: str = "https://test.maskinporten.no/token"
-    maskinporten_issuer: str = "https://test.maskinporten.no/"
-    maskinporten_client_id: str = ""
-    maskinporten_key_id: str = ""
+    maskinporten_token_url: str = Field(
+        "https://maskinporten.no/token",
+        validation_alias=AliasChoices("ADAPTER_MASKINPORTEN_TOKEN_URL", "MASKINPORTEN_TOKEN_ENDPOINT"),
+    )
+    maskinporten_issuer: str = Field(
+        "https://maskinporten.no/",
+        validation_alias=AliasChoices("ADAPTER_MASKINPORTEN_ISSUER", "MASKINPORTEN_ISSUER"),
+        description="The grant's audience; https://test.maskinporten.no/ with NAV's test gateways.",
+    )
+    maskinporten_client_id: str = Field(
+        "", validation_alias=AliasChoices("ADAPTER_MASKINPORTEN_CLIENT_ID", "MASKINPORTEN_CLIENT_ID")
+    )
+    maskinporten_client_jwk: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("ADAPTER_MASKINPORTEN_CLIENT_JWK", "MASKINPORTEN_CLIENT_JWK"),
+        description="The private RSA key as a JWK (JSON); its kid is the grant's key id.",
+    )
+    maskinporten_scopes: str | None = Field(
+        None,
+        validation_alias=AliasChoices("ADAPTER_MASKINPORTEN_SCOPES", "MASKINPORTEN_SCOPES"),
+        description="Scopes the client is granted, space-separated; if set, every scope in use must be one.",
+    )
+    maskinporten_key_id: str = Field("", description="The grant's kid with a PEM key.")
     maskinporten_private_key: SecretStr | None = None
     maskinporten_private_key_file: Path | None = None
 
     @model_validator(mode="after")
     def _check(self) -> "NavSettings":
+        if self.maskinporten_client_jwk is not None:
+            self._jwk()  # a JWK that cannot be used stops the start, not the first lookup
         for name, keys in (
             ("ADAPTER_NAV_BASE_URLS", set(self.nav_base_urls)),
             ("ADAPTER_NAV_SUBSCRIPTION_KEY_APIS", set(self.nav_subscription_key_apis or ())),
@@ -97,12 +226,40 @@ class NavSettings(BaseSettings):
             return SecretStr(self.nav_subscription_key_file.read_text().strip())
         return self.nav_subscription_key
 
+    def _jwk(self) -> tuple[str, SecretStr]:
+        """The JWK's key id and its key as PEM."""
+        assert self.maskinporten_client_jwk is not None
+        try:
+            jwk = json.loads(self.maskinporten_client_jwk.get_secret_value())
+            key = RSAAlgorithm.from_jwk(jwk)
+        except (ValueError, TypeError, InvalidKeyError):
+            raise ValueError("MASKINPORTEN_CLIENT_JWK is not a private RSA JWK") from None
+        if not isinstance(key, RSAPrivateKey) or not isinstance(jwk.get("kid"), str):
+            raise ValueError("MASKINPORTEN_CLIENT_JWK is not a private RSA JWK with a kid")
+        pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+        return jwk["kid"], SecretStr(pem)
+
+    def key_id(self) -> str:
+        if self.maskinporten_client_jwk is not None and not self.maskinporten_key_id:
+            return self._jwk()[0]
+        return self.maskinporten_key_id
+
+    def check_scopes(self, needed: Iterable[str]) -> None:
+        """Every scope in use must be granted, where the grants are known (`MASKINPORTEN_SCOPES`)."""
+        if self.maskinporten_scopes is None:
+            return
+        if missing := sorted(set(needed) - set(self.maskinporten_scopes.split())):
+            raise ValueError(f"MASKINPORTEN_SCOPES lacks {', '.join(missing)}, which callers or feeds use")
+
     def private_key_pem(self) -> SecretStr:
+        if self.maskinporten_client_jwk is not None:
+            return self._jwk()[1]
         if self.maskinporten_private_key_file is not None:
             return SecretStr(self.maskinporten_private_key_file.read_text())
         if self.maskinporten_private_key is None:
             raise ValueError(
-                "ADAPTER_MASKINPORTEN_PRIVATE_KEY or ADAPTER_MASKINPORTEN_PRIVATE_KEY_FILE is required"
+                "MASKINPORTEN_CLIENT_JWK, ADAPTER_MASKINPORTEN_PRIVATE_KEY or "
+                "ADAPTER_MASKINPORTEN_PRIVATE_KEY_FILE is required"
             )
         return self.maskinporten_private_key
 

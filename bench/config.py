@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from adapter.settings import BridgeSettings
+from adapter.settings import BridgeSettings, KafkaSettings
 from contracts.feeds import FEEDS_BY_NAME, Feed
 from contracts.operations import OPERATIONS_BY_NAME
 from devtools.dev import DEV_CALLER, DevSettings, dev_settings
@@ -49,7 +49,12 @@ class ProcConfig:
 
     def dev(self) -> DevSettings:
         """Kafka, NAV (lookup and feed APIs on the sandbox) and lookups as `nav-adapter dev` has them."""
-        return dev_settings(self.bootstrap, self.sandbox_url, self.key_id, Path(self.key_file))
+        return dev_settings(
+            KafkaSettings(bootstrap_servers=self.bootstrap),
+            self.sandbox_url,
+            self.key_id,
+            Path(self.key_file),
+        )
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))

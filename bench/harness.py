@@ -190,6 +190,9 @@ class Stack:
 async def stack(logs: Path) -> AsyncIterator[Stack]:
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     broker = None if bootstrap else EmbeddedBroker().start()
+    if broker is not None:
+        # Every child builds its Kafka connection from the environment: Tansu's workarounds on.
+        os.environ["KAFKA_BROKER_KIND"] = "tansu"
     try:
         with tempfile.TemporaryDirectory(prefix="bench-keys-") as tmp:
             keys = make_dev_keys(Path(tmp))

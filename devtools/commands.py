@@ -6,7 +6,7 @@ import asyncio
 import json
 from pathlib import Path
 
-from adapter.cli import read_settings, stop_on_signals
+from adapter.cli import read_settings, run_connected, stop_on_signals
 from adapter.settings import KafkaSettings, LookupSettings
 from contracts.operations import OPERATIONS
 
@@ -14,12 +14,12 @@ from contracts.operations import OPERATIONS
 def _dev(args: argparse.Namespace, rest: list[str]) -> int:
     from devtools.dev import run_dev
 
+    # A configured Kafka is used as it is; else the embedded broker is started.
     kafka = read_settings(KafkaSettings)
-    bootstrap = kafka.bootstrap_servers if "bootstrap_servers" in kafka.model_fields_set else None
 
     async def main() -> None:
         await run_dev(
-            bootstrap=bootstrap,
+            kafka=kafka if kafka.bootstrap_servers else None,
             kafka_port=args.kafka_port,
             sandbox_port=args.sandbox_port,
             work_dir=Path(args.work_dir),
@@ -34,18 +34,19 @@ def _request(args: argparse.Namespace, rest: list[str]) -> int:
     from devtools.request_tool import build_request, parse_fields, request_reply
 
     kafka = read_settings(KafkaSettings)
-    if "bootstrap_servers" not in kafka.model_fields_set:
-        kafka = KafkaSettings(bootstrap_servers=f"127.0.0.1:{args.kafka_port}")
+    if not kafka.bootstrap_servers:
+        kafka = KafkaSettings(bootstrap_servers=f"127.0.0.1:{args.kafka_port}", broker_kind="tansu")
     settings = read_settings(LookupSettings)
     request = build_request(args.operation, parse_fields(args.fields))
-    reply = asyncio.run(
+    reply = run_connected(
+        kafka,
         request_reply(
             kafka,
             settings.request_topic_prefix + args.caller,
             settings.reply_topic,
             request,
             timeout=args.timeout,
-        )
+        ),
     )
     print(json.dumps(reply, indent=2, ensure_ascii=False))
     return 0 if reply.get("status") == "ok" else 1

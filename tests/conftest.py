@@ -34,6 +34,8 @@ def kafka_bootstrap() -> Iterator[str]:
             yield kafka.get_bootstrap_server()
         return
     with EmbeddedBroker() as broker:
+        # Every Kafka connection of the tests and their processes is built from the environment.
+        os.environ["KAFKA_BROKER_KIND"] = "tansu"
         yield broker.bootstrap_servers
 
 

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 class CheckpointStore:
     def __init__(self, *, kafka: KafkaSettings, topic: str, producer: AIOKafkaProducer) -> None:
+        self._kafka = kafka
         self._topic = topic
         self._partition = TopicPartition(topic, 0)
         self._producer = producer
@@ -48,7 +49,7 @@ class CheckpointStore:
         """Read every checkpoint written before this call."""
         async with self._lock:
             position = await self._consumer.position(self._partition)
-            end = (await exact_end_offsets(self._consumer, [self._partition]))[self._partition]
+            end = (await exact_end_offsets(self._kafka, self._consumer, [self._partition]))[self._partition]
             self._consumer.seek(self._partition, position)
             while await self._consumer.position(self._partition) < end:
                 batch = await self._consumer.getmany(self._partition, timeout_ms=1000)

@@ -79,7 +79,7 @@ async def published_after(
             return Published(frozenset(), covered=True)
         consumer.assign(partitions)
         begins = await consumer.beginning_offsets(partitions)
-        ends = await exact_end_offsets(consumer, partitions)
+        ends = await exact_end_offsets(kafka, consumer, partitions)
         found: set[int] = set()
         covered = True
         for tp in partitions:

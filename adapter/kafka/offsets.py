@@ -1,10 +1,9 @@
-"""End offsets that hold on every broker this project runs on.
+"""End offsets, and a consumer for reading ranges of partitions by hand.
 
 The embedded Tansu broker answers ListOffsets(latest) with the first offset of the partition's
 last record batch plus one, not the offset after its last record: a batch of five records at
-offsets 0-4 reads as "end 1". Its fetch responses carry the right high watermark, so the last
-batch is fetched and its high watermark taken. On Apache Kafka both agree and this costs one
-fetch per partition.
+offsets 0-4 reads as "end 1". Its fetch responses carry the right high watermark, so on Tansu
+the last batch is fetched and its high watermark taken; on Kafka the listed offsets stand.
 """
 
 import asyncio
@@ -16,12 +15,18 @@ from adapter.settings import KafkaSettings
 
 
 async def exact_end_offsets(
-    consumer: AIOKafkaConsumer, partitions: list[TopicPartition], *, timeout: float = 10.0
+    kafka: KafkaSettings,
+    consumer: AIOKafkaConsumer,
+    partitions: list[TopicPartition],
+    *,
+    timeout: float = 10.0,
 ) -> dict[TopicPartition, int]:
     """The offset after each partition's last record. The partitions must be assigned to
-    `consumer`; their positions are moved, so seek afterwards."""
-    begins = await consumer.beginning_offsets(partitions)
+    `consumer`; on Tansu their positions are moved, so seek afterwards."""
     ends: dict[TopicPartition, int] = dict(await consumer.end_offsets(partitions))
+    if kafka.broker_kind != "tansu":
+        return ends
+    begins = await consumer.beginning_offsets(partitions)
     loop = asyncio.get_running_loop()
     for tp in partitions:
         if ends[tp] <= begins[tp]:
@@ -39,7 +44,8 @@ def range_reader(kafka: KafkaSettings, *, fetch_max_wait_ms: int = 20) -> AIOKaf
     """A consumer for reading ranges of partitions by hand: no group, no commits.
 
     Its fetch waits are short because offset requests queue behind a waiting fetch on the same
-    connection: with Kafka's default 500 ms, every offset lookup would cost half a second.
+    connection (a broker answers one request of a connection at a time): with Kafka's default
+    500 ms, every offset lookup would cost half a second.
     """
     return clients.consumer(
         kafka,

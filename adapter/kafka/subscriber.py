@@ -45,6 +45,7 @@ def declare_lookups(
     topics: list[str],
     title: str,
     group_id: str,
+    group_instance_id: str | None,
 ) -> None:
     """A lookup subscriber on `topics`, with no automatic commits: `consumer` commits in order.
 
@@ -59,6 +60,8 @@ def declare_lookups(
         # request that arrives in a quiet moment does not wait out the sleep.
         batch_timeout_ms=min(settings.kafka_fetch_max_wait_ms, EMPTY_POLL_MS),
         group_id=group_id,
+        # A static member: restarted, it takes its partitions back without a rebalance.
+        group_instance_id=group_instance_id,
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
         session_timeout_ms=settings.kafka_session_timeout_ms,

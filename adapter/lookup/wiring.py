@@ -86,6 +86,7 @@ def build_lookups(
         list(settings.request_topics()),
         "lookup-requests",
         settings.consumer_group,
+        kafka.group_instance_id,
     )
     schedulers = [requests]
     if settings.retry_delays_seconds:
@@ -100,6 +101,7 @@ def build_lookups(
             [topic for topic, _ in settings.retry_topics()],
             "lookup-retries",
             f"{settings.consumer_group}.retries",
+            kafka.group_instance_id,
         )
         schedulers.append(retries)
     return Lookups(broker, tuple(schedulers))

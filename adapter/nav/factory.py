@@ -40,7 +40,7 @@ def maskinporten_config(settings: NavSettings) -> MaskinportenConfig:
         token_url=settings.maskinporten_token_url,
         audience=settings.maskinporten_issuer,
         client_id=settings.maskinporten_client_id,
-        key_id=settings.maskinporten_key_id,
+        key_id=settings.key_id(),
         private_key_pem=settings.private_key_pem(),
     )
 

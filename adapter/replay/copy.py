@@ -45,7 +45,7 @@ async def _offsets_at(
 
 
 async def _bounds(
-    consumer: AIOKafkaConsumer, source: str, span: Range
+    kafka: KafkaSettings, consumer: AIOKafkaConsumer, source: str, span: Range
 ) -> dict[TopicPartition, tuple[int, int]]:
     await consumer.topics()
     known = consumer.partitions_for_topic(source)
@@ -56,7 +56,7 @@ async def _bounds(
     ]
     consumer.assign(partitions)
     begins = await consumer.beginning_offsets(partitions)
-    ends = await exact_end_offsets(consumer, partitions)
+    ends = await exact_end_offsets(kafka, consumer, partitions)
     starts = {tp: begins[tp] for tp in partitions}
     stops = {tp: ends[tp] for tp in partitions}
     if span.from_time is not None:
@@ -90,7 +90,7 @@ async def copy_range(
     try:
         if producer is not None:
             await producer.start()
-        bounds = {tp: b for tp, b in (await _bounds(consumer, source, span)).items() if b[0] < b[1]}
+        bounds = {tp: b for tp, b in (await _bounds(kafka, consumer, source, span)).items() if b[0] < b[1]}
         report.total = sum(stop - start for start, stop in bounds.values())
         consumer.assign(list(bounds))
         for tp, (start, _) in bounds.items():

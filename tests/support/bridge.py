@@ -49,7 +49,8 @@ class Record:
 
 async def read_topic(bootstrap: str, topic: str) -> list[Record]:
     """Every record on `topic` now, in partition and offset order."""
-    consumer = range_reader(KafkaSettings(bootstrap_servers=bootstrap))
+    kafka = KafkaSettings(bootstrap_servers=bootstrap)
+    consumer = range_reader(kafka)
     await consumer.start()
     try:
         await consumer.topics()
@@ -57,7 +58,7 @@ async def read_topic(bootstrap: str, topic: str) -> list[Record]:
         if not partitions:
             return []
         consumer.assign(partitions)
-        ends = await exact_end_offsets(consumer, partitions)
+        ends = await exact_end_offsets(kafka, consumer, partitions)
         await consumer.seek_to_beginning(*partitions)
         out: list[Record] = []
         async with asyncio.timeout(30):

@@ -121,7 +121,9 @@ async def open_stack(
     )
     run = uuid.uuid4().hex[:8]  # fresh topics per stack, so a shared Kafka needs no cleanup
     async with serve_sandbox(config, "127.0.0.1", port) as sandbox_url:
-        base = dev_settings(kafka_bootstrap, sandbox_url, keys.key_id, keys.private_key_path)
+        base = dev_settings(
+            KafkaSettings(bootstrap_servers=kafka_bootstrap), sandbox_url, keys.key_id, keys.private_key_path
+        )
         nav_overrides = {k: v for k, v in overrides.items() if k in NavSettings.model_fields}
         nav = base.nav.model_copy(
             update={"nav_breaker_cooldown_seconds": 0.5, "nav_timeout_seconds": 2.0, **nav_overrides}
