@@ -9,10 +9,10 @@ import argparse
 import asyncio
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
@@ -57,7 +57,7 @@ def _kafka(args: argparse.Namespace) -> KafkaSettings:
 T = TypeVar("T")
 
 
-def run_connected(kafka: KafkaSettings, main: Coroutine[Any, Any, T]) -> T:
+def run_connected(kafka: KafkaSettings, main: Callable[[], Awaitable[T]]) -> T:
     """Run `main` once Kafka has answered as configured; else stop with what to look at."""
 
     async def checked() -> T:
@@ -67,9 +67,8 @@ def run_connected(kafka: KafkaSettings, main: Coroutine[Any, Any, T]) -> T:
         try:
             await check_connection(kafka)
         except KafkaConfigError as exc:
-            main.close()
             raise SystemExit(str(exc)) from None
-        return await main
+        return await main()
 
     return asyncio.run(checked())
 
@@ -107,7 +106,7 @@ def _run_role(
     async def main() -> None:
         await run(kafka, nav, role, stop_on_signals())
 
-    run_connected(kafka, main())
+    run_connected(kafka, main)
     return 0
 
 
@@ -137,7 +136,7 @@ def _replay(args: argparse.Namespace, rest: list[str]) -> int:
     from adapter.replay.commands import replay
 
     kafka = _kafka(args)
-    return run_connected(kafka, replay(kafka, args))
+    return run_connected(kafka, lambda: replay(kafka, args))
 
 
 def _redrive(args: argparse.Namespace, rest: list[str]) -> int:
@@ -145,7 +144,7 @@ def _redrive(args: argparse.Namespace, rest: list[str]) -> int:
 
     dead_letter_topic = read_settings(LookupSettings).dead_letter_topic
     kafka = _kafka(args)
-    return run_connected(kafka, redrive(kafka, dead_letter_topic, args))
+    return run_connected(kafka, lambda: redrive(kafka, dead_letter_topic, args))
 
 
 def _reset(args: argparse.Namespace, rest: list[str]) -> int:
@@ -153,7 +152,7 @@ def _reset(args: argparse.Namespace, rest: list[str]) -> int:
 
     topic = args.checkpoint_topic or read_settings(BridgeSettings).checkpoint_topic
     kafka = _kafka(args)
-    return run_connected(kafka, reset_checkpoint(kafka, topic, args.feed, args.sequence))
+    return run_connected(kafka, lambda: reset_checkpoint(kafka, topic, args.feed, args.sequence))
 
 
 def _add_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:

@@ -40,7 +40,7 @@ def _request(args: argparse.Namespace, rest: list[str]) -> int:
     request = build_request(args.operation, parse_fields(args.fields))
     reply = run_connected(
         kafka,
-        request_reply(
+        lambda: request_reply(
             kafka,
             settings.request_topic_prefix + args.caller,
             settings.reply_topic,

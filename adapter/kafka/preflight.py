@@ -49,7 +49,7 @@ def _reason(kafka: KafkaSettings, exc: BaseException) -> str:
         if "WRONG_VERSION_NUMBER" in (tls.reason or ""):
             return "the broker does not speak TLS there (KAFKA_SECURITY_PROTOCOL)"
         return f"TLS failed ({tls.reason or type(tls).__name__}; KAFKA_CA_PATH, KAFKA_CERTIFICATE_PATH)"
-    if isinstance(exc, errors.SaslAuthenticationFailedError):
+    if isinstance(exc, errors.SaslAuthenticationFailed | errors.AuthenticationFailedError):
         return "SASL authentication failed (KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD)"
     if isinstance(exc, errors.UnsupportedSaslMechanismError | errors.IllegalSaslStateError):
         return "the broker does not take KAFKA_SASL_MECHANISM there"
