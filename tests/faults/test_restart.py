@@ -3,6 +3,7 @@
 out the session timeout, and repeats at most what it had in flight."""
 
 import asyncio
+import os
 import random
 import statistics
 import time
@@ -23,6 +24,8 @@ SESSION_TIMEOUT_S = 10
 async def test_a_restarted_static_member_answers_before_its_session_would_time_out(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
+    if os.environ.get("KAFKA_BROKER_KIND") == "tansu":
+        pytest.skip("Tansu neither keeps a killed member's commits nor honours static membership")
     async with open_stack(
         kafka_bootstrap, tmp_path, in_process_adapter=False, kafka_session_timeout_ms=SESSION_TIMEOUT_S * 1000
     ) as stack:
