@@ -67,10 +67,6 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
-def number(value: float) -> str:
-    return "-" if math.isnan(value) else f"{value:,.0f}"
-
-
 def ratio(a: float, b: float) -> float:
     return a / b if b else math.nan
 
@@ -299,7 +295,7 @@ async def measure(stack: Stack, pipe: Pipeline, reader: TopicReader, feed: Feed 
                 raise RuntimeError(f"{label} exited; {child.log_tail()}")
             rate, cpu = report.steady_rate(reader.timestamps[-2000:])[0], snap()[2] - child.cpu_at_ready
             rss = f"rss {memory_mb(child.pid, 'VmRSS'):.0f} MB, cpu {cpu:.1f} s"
-            say(f"  {label}: {reader.count:,}/{n:,} {pipe.unit}, {number(rate)}/s, {rss}")
+            say(f"  {label}: {reader.count:,}/{n:,} {pipe.unit}, {report.figure(rate)}/s, {rss}")
 
         try:
             ready = snap()
@@ -338,8 +334,9 @@ async def measure(stack: Stack, pipe: Pipeline, reader: TopicReader, feed: Feed 
         "log": str(child.log_path),
     }
     say(
-        f"   {label}: {number(rate)} {pipe.unit}/s, peak RSS {peak:.0f} MB, {result['cpu_s_per_1000']:.2f} "
-        f"CPU s/1k (busy {result['cpu_utilisation']:.0%}, sandbox {result['sandbox_cpu_utilisation']:.0%})"
+        f"   {label}: {report.figure(rate)} {pipe.unit}/s, peak RSS {peak:.0f} MB, "
+        f"{result['cpu_s_per_1000']:.2f} CPU s/1k (busy {result['cpu_utilisation']:.0%}, "
+        f"sandbox {result['sandbox_cpu_utilisation']:.0%})"
     )
     return result
 

@@ -23,7 +23,7 @@ from adapter.nav.tokens import MaskinportenConfig
 from bench import harness, report
 from bench.baselines import HTTP_STATUS_HEADER, fetch_tokens, upstream_from
 from bench.config import MIX, SCOPES, LookupsConfig, Transport, make_request
-from bench.harness import Options, Pipeline, Result, Stack, Tick, TopicReader, cpu_seconds, measure, say
+from bench.harness import Options, Pipeline, Result, Stack, Tick, TopicReader, measure, say
 from contracts import headers as h
 from contracts.operations import OPERATIONS_BY_NAME
 from devtools.dev import DEV_CALLER
@@ -190,7 +190,7 @@ class Lookups:
         """The sandbox's own response time (GETs at `rate`, as the bare pipeline sends them), for
         what the pipelines add to it."""
         say(f"== sandbox straight over HTTP: {n:,} GETs at {rate:.0f}/s")
-        nav, sandbox_cpu = self.stack.where.dev().nav, cpu_seconds(self.stack.sandbox.pid)
+        nav = self.stack.where.dev().nav
         latencies: list[float] = []
         failures, tasks = 0, set[asyncio.Task[None]]()
         async with aiohttp.ClientSession(
@@ -221,7 +221,6 @@ class Lookups:
         say(
             f"   direct: p50/p95/p99 {lat['p50']:.1f}/{lat['p95']:.1f}/{lat['p99']:.1f} ms, {failures} failed"
         )
-        sandbox_cpu = cpu_seconds(self.stack.sandbox.pid) - sandbox_cpu
         return {
             "kind": "direct",
             "requests": n,

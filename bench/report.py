@@ -135,14 +135,15 @@ def targets(results: Result) -> dict[str, Result]:
     return out
 
 
-def _f(value: Any, digits: int = 0) -> str:
+def figure(value: Any, digits: int = 0) -> str:
+    """A figure for a table or a progress line; "-" for NaN or none."""
     if isinstance(value, float | int) and not (isinstance(value, float) and math.isnan(value)):
         return f"{value:,.{digits}f}"
     return "-"
 
 
 def _ms(value: Any) -> str:
-    return _f(value, 1 if isinstance(value, float | int) and value < 100 else 0)
+    return figure(value, 1 if isinstance(value, float | int) and value < 100 else 0)
 
 
 def _what_ifs(runs: Result) -> list[str]:
@@ -156,8 +157,8 @@ def _lookup_rows(results: Result) -> Table:
     def add(name: str, run: Result) -> None:
         lat = run.get("latency_ms", {})
         fetches = run.get("tokens", {}).get("fetches", run.get("token_fetches", {}))
-        figures = [_f(run.get("lookups_per_s")), *(_ms(lat.get(q)) for q in ("p50", "p95", "p99"))]
-        figures += [_f(run.get("peak_rss_mb")), _f(run.get("cpu_s_per_1000"), 2)]
+        figures = [figure(run.get("lookups_per_s")), *(_ms(lat.get(q)) for q in ("p50", "p95", "p99"))]
+        figures += [figure(run.get("peak_rss_mb")), figure(run.get("cpu_s_per_1000"), 2)]
         rows.append([name, *figures, f"{sum(fetches.values())} ({len(fetches)} scopes)" if fetches else "-"])
 
     tp = results.get("throughput", {})
@@ -165,9 +166,11 @@ def _lookup_rows(results: Result) -> Table:
         if kind in tp:
             add(f"{kind}, {tp[kind]['requests']:,} pre-loaded", tp[kind])
     for key in _what_ifs(tp):
-        add(f"{key} ({_f(tp[key]['lookups_per_s'] / tp['baseline']['lookups_per_s'], 2)}x baseline)", tp[key])
+        ratio = figure(tp[key]["lookups_per_s"] / tp["baseline"]["lookups_per_s"], 2)
+        add(f"{key} ({ratio}x baseline)", tp[key])
     if r := tp.get("ratio"):
-        ratios = [_f(r["lookups_per_s"], 2), "", "", "", _f(r["peak_rss_mb"], 2), _f(r["cpu_s_per_1000"], 2)]
+        ratios = [figure(r[k], 2) for k in ("lookups_per_s", "peak_rss_mb", "cpu_s_per_1000")]
+        ratios[1:1] = [""] * 3
         rows.append(["adapter / baseline", *ratios, ""])
     for transport, run in results.get("transport", {}).items():
         add(f"adapter, {transport}, {run['requests']:,}", run)
@@ -189,18 +192,19 @@ def _bridge_rows(results: Result) -> Table:
 
     def row(name: str, run: Result) -> list[str]:
         figures = [run[k] for k in ("events_per_s", "distinct", "missing", "duplicated", "out_of_order")]
-        busy = _f(run["cpu_utilisation"] * 100) + " %"
-        return [name, *map(_f, figures), _f(run["peak_rss_mb"]), _f(run["cpu_s_per_1000"], 2), busy]
+        figures += [run["peak_rss_mb"]]
+        busy = figure(run["cpu_utilisation"] * 100) + " %"
+        return [name, *map(figure, figures), figure(run["cpu_s_per_1000"], 2), busy]
 
     for kind, name in (("bare", "bare loop (aiohttp + aiokafka)"), ("bridge", "bridge (run_bridge)")):
         if run := bridge.get(kind):
             rows.append(row(f"{name}, {run['feed']}, pages of {run['page_size']}", run))
     for key in _what_ifs(bridge):
-        ratio = _f(bridge[key]["events_per_s"] / bridge["bare"]["events_per_s"], 2)
+        ratio = figure(bridge[key]["events_per_s"] / bridge["bare"]["events_per_s"], 2)
         rows.append(row(f"{key} ({ratio}x bare loop)", bridge[key]))
     if r := bridge.get("ratio"):
-        ratios = [_f(r["peak_rss_mb"], 2), _f(r["cpu_s_per_1000"], 2)]
-        rows.append(["bridge / bare loop", _f(r["events_per_s"], 2), *[""] * 4, *ratios, ""])
+        ratios = [figure(r["peak_rss_mb"], 2), figure(r["cpu_s_per_1000"], 2)]
+        rows.append(["bridge / bare loop", figure(r["events_per_s"], 2), *[""] * 4, *ratios, ""])
     return head, rows
 
 
