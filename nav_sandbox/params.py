@@ -15,6 +15,7 @@ from starlette.datastructures import Headers, QueryParams
 
 from contracts.lookups import LookupBase
 from contracts.operations import Operation, Where
+from contracts.validation import problems
 
 _PLACEHOLDER = re.compile(r"{(\w+)}")
 _CONVERTORS: Mapping[Any, str] = {int: "int", float: "float"}
@@ -74,10 +75,6 @@ def read_params(
 
 
 def _describe(op: Operation, exc: ValidationError) -> str:
+    """The problems named as the caller sent them: a body field as `body`, a parameter by its wire name."""
     wires = {p.field: "body" if p.where is Where.BODY else p.wire for p in op.params}
-    problems = []
-    for error in exc.errors(include_input=False, include_url=False)[:10]:
-        head, *rest = error["loc"] or ("?",)
-        where = ".".join([wires.get(str(head), str(head)), *map(str, rest)])
-        problems.append(f"{where}: {error['msg']}")
-    return "; ".join(problems)
+    return "; ".join(problems(exc, empty_location="?", rename=wires)[:10])
