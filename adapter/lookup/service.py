@@ -105,6 +105,8 @@ class LookupService:
 
         request: LookupBase | None = None
         try:
+            if envelope.reply_to_refused:
+                raise Refused(ErrorCode.INVALID_REQUEST, "reply_to not allowed for this caller")
             request = LOOKUP_REQUEST.validate_python(envelope.body, context=self._context)
             deadline = self._admission.admit(envelope.request_topic, request)
             # Only after this caller's contract and policy checks: a seen id never skips them.

@@ -271,3 +271,16 @@ async def test_an_ok_lookup_logs_at_debug_and_a_refused_one_at_info(caplog: pyte
         r.getMessage().rsplit("outcome=", 1)[1]: r.levelno for r in caplog.records if "outcome=" in r.msg
     }
     assert outcomes == {"ok": logging.DEBUG, "SCOPE_NOT_ALLOWED": logging.INFO}
+
+
+@pytest.mark.parametrize("reply_to", ["req.a", "audit", "dlq", "__consumer_offsets", ".", ".."])
+async def test_a_reply_to_the_caller_may_not_write_to_is_refused_on_the_default_reply_topic(
+    reply_to: str,
+) -> None:
+    nav = FakeNav(result=_vedtak())
+    body = _body("aap.vedtak", ident=FNR, consent_token="dG9r", reply_to=reply_to)
+    reply, audit = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
+    assert reply.topic == "replies" and audit.topic == "audit"
+    error = orjson.loads(reply.value)["error"]
+    assert (error["code"], error["message"]) == ("INVALID_REQUEST", "reply_to not allowed for this caller")
+    assert nav.calls == []
