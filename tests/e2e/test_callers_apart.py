@@ -44,3 +44,41 @@ async def test_a_second_caller_reusing_a_request_id_gets_its_own_evaluation(
             assert "result" not in second
         finally:
             assert adapter.terminate() == 0
+
+
+async def test_a_forbidden_reply_to_is_answered_on_the_callers_topic_and_nothing_written_there(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    async with open_stack(kafka_bootstrap, tmp_path, in_process_adapter=False) as stack:
+        adapter = AdapterProcess(stack.environment(), tmp_path / "adapter.log")
+        adapter.start()
+        try:
+            forbidden = [
+                stack.settings.dead_letter_topic,
+                stack.settings.audit_topic,
+                "__consumer_offsets",
+                ".",
+            ]
+            ids = []
+            for reply_to in forbidden:
+                request_id = str(uuid.uuid4())
+                body = {
+                    "request_id": request_id,
+                    "operation": "frikort.brev",
+                    "scope": "nav:helserefusjon/v1/frikort",
+                    "ident": PEOPLE[0].ident,
+                    "reply_to": reply_to,
+                }
+                await stack.send_raw("team-a", orjson.dumps(body), key=request_id.encode())
+                ids.append(request_id)
+            for request_id in ids:
+                reply = await stack.reply_for(request_id, timeout=90)
+                assert reply["error"]["code"] == ErrorCode.INVALID_REQUEST
+                assert reply["error"]["message"] == "reply_to not allowed for this caller"
+                assert stack.replies.reply_count[request_id] == 1
+            # Every request was answered on the caller's topic; none became a dead letter, and the
+            # audit topic holds audit records only, no reply.
+            assert stack.replies.dead_letters == []
+            assert not [a for a in stack.replies.audit if "status" in a]
+        finally:
+            assert adapter.terminate() == 0
