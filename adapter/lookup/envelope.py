@@ -33,6 +33,8 @@ class Envelope:
     """The caller's own request topic, also for a request on a retry topic."""
     attempt: int
     """Delayed retries so far."""
+    reply_to_refused: bool = False
+    """reply_to named a topic this caller may not write to: answered on the default reply topic."""
 
     @property
     def operation(self) -> str | None:
@@ -61,14 +63,16 @@ def open_envelope(msg: Incoming, policy: LookupPolicy) -> Envelope:
     except ValueError:
         raise Undeliverable("no usable request_id: a reply could not be correlated") from None
     reply_to = body.get("reply_to")
+    refused = False
     if reply_to is None:
         reply_topic = policy.reply_topic
     elif isinstance(reply_to, str) and _TOPIC_NAME.fullmatch(reply_to):
-        reply_topic = reply_to
+        refused = not policy.reply_to_allowed(reply_to)
+        reply_topic = policy.reply_topic if refused else reply_to
     else:
         raise Undeliverable("reply_to is not a usable topic name")
     request_topic, attempt = _origin(msg, policy)
-    return Envelope(request_id, reply_topic, body, request_topic, attempt)
+    return Envelope(request_id, reply_topic, body, request_topic, attempt, refused)
 
 
 def _origin(msg: Incoming, policy: LookupPolicy) -> tuple[str, int]:

@@ -31,6 +31,15 @@ class LookupPolicy:
     retry_topics: tuple[tuple[str, float], ...] = ()
     """(topic, delay in seconds) for each delayed retry after NAV stayed unavailable."""
 
+    def reply_to_allowed(self, topic: str) -> bool:
+        """Whether a caller may name `topic` in reply_to: never one of the adapter's own topics, a
+        Kafka-internal one, or a name Kafka refuses (which would neither be answered nor dead-lettered)."""
+        own = {self.dead_letter_topic, self.audit_topic, *self.scopes_by_request_topic}
+        own.update(retry for retry, _ in self.retry_topics)
+        return (
+            topic not in own and topic not in (".", "..") and not topic.startswith("__") and len(topic) <= 249
+        )
+
     def caller(self, request_topic: str) -> str | None:
         return self.caller_by_request_topic.get(request_topic)
 

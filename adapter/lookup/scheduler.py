@@ -21,9 +21,10 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord
 from aiokafka.errors import KafkaError
 from opentelemetry.context import Context
 
-from adapter.kafka.producer import Producer
+from adapter.kafka.producer import Producer, PublishRefused
 from adapter.kafka.records import Incoming
 from adapter.lookup.inflight import KeyedSequencer, OffsetTracker
+from adapter.lookup.records import dead_letter
 from adapter.lookup.service import LookupService
 from adapter.observability.tracing import current_context, lookup_span
 
@@ -41,7 +42,9 @@ class LookupScheduler:
         drain_timeout: float = 30.0,
         hold: Callable[[Incoming], float] | None = None,
         pause_after: float = 0.1,
+        dead_letter_topic: str = "nav.lookup.v1.dlq",
     ) -> None:
+        self._dead_letter_topic = dead_letter_topic
         self._service = service
         self._producer = producer
         self._max_in_flight = max_in_flight
@@ -127,7 +130,16 @@ class LookupScheduler:
                 await asyncio.sleep(delay)
             with lookup_span(parent, incoming.headers, incoming.topic, incoming.partition, incoming.offset):
                 outgoing = await self._service.handle(incoming)
-            await self._producer.send_until_acked(outgoing)
+            try:
+                await self._producer.send_until_acked(outgoing)
+            except PublishRefused as refused:
+                # Never a stalled partition: the request is kept as a dead letter, with the reason.
+                log.warning(
+                    "dead letter: %s (topic=%s offset=%d)", refused.reason, incoming.topic, incoming.offset
+                )
+                await self._producer.send_until_acked(
+                    [dead_letter(self._dead_letter_topic, incoming, refused.reason)]
+                )
             self._tracker.finish(tp, incoming.offset)
         finally:
             self._slots.release()

@@ -5,12 +5,14 @@ Read top to bottom, `handle` is the whole story of a request:
      (failing any of these: dead letter, since no reply can be correlated or delivered);
   2. the request's contract, validated in full (failing: INVALID_REQUEST with every problem);
   3. admission (`policy.Admission`): the operation's scope, the caller's right to it, quota,
-     consent, deadline;
+     consent, deadline; only then the dedupe cache, keyed by (caller, request_id) and the request's
+     digest, so one caller's id never answers another and a reused id is refused;
   4. the NAV call, and its result or typed error as the reply (`_failure` is the table from
      exception to error code); a retryable NAV failure moves the request to a retry topic instead.
 It never raises: every failure becomes a reply or a dead letter.
 """
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -98,15 +100,23 @@ class LookupService:
 
         annotate(**{"nav.call_id": str(envelope.request_id)})
         key = records.reply_key(msg, envelope, self._policy.key_secret)
-        repeated = self._recent.get(envelope.request_id)
-        if repeated is not None:
-            log.info("lookup %s answered again from recent replies, NAV not called", envelope.request_id)
-            return [records.reply_record(envelope, key, repeated)]
+        dedupe_key = (envelope.request_topic, envelope.request_id)
+        digest = b""
 
         request: LookupBase | None = None
         try:
+            if envelope.reply_to_refused:
+                raise Refused(ErrorCode.INVALID_REQUEST, "reply_to not allowed for this caller")
             request = LOOKUP_REQUEST.validate_python(envelope.body, context=self._context)
             deadline = self._admission.admit(envelope.request_topic, request)
+            # Only after this caller's contract and policy checks: a seen id never skips them.
+            digest = hashlib.sha256(request.model_dump_json().encode()).digest()
+            repeated = self._recent.get(dedupe_key)
+            if repeated is not None and repeated.digest == digest:
+                log.info("lookup %s answered again from recent replies, NAV not called", envelope.request_id)
+                return [records.reply_record(envelope, key, repeated.reply)]
+            if repeated is not None:
+                raise Refused(ErrorCode.INVALID_REQUEST, "request_id reused for a different request")
             result = await self._nav.call(operation_of(request), request, deadline=deadline)
             reply, outcome = records.ok_reply(request, result), "ok"
         except Exception as exc:
@@ -121,9 +131,11 @@ class LookupService:
             )
             outcome = failure.code.value
 
-        if outcome == "ok" or ErrorCode(outcome) not in RETRYABLE_CODES:
-            # A retryable failure is worth a fresh attempt when the caller sends the id again.
-            self._recent.put(envelope.request_id, reply)
+        # A retryable failure is worth a fresh attempt when the caller sends the id again; a refused
+        # reuse must not replace the reply to the request the id first named.
+        remembered = outcome == "ok" or ErrorCode(outcome) not in RETRYABLE_CODES
+        if remembered and digest and outcome != ErrorCode.INVALID_REQUEST.value:
+            self._recent.put(dedupe_key, digest, reply)
         # Every outcome is on the audit topic and in the metrics; the log keeps what needs a look.
         log.log(
             logging.DEBUG if outcome == "ok" else logging.INFO,

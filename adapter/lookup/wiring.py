@@ -78,7 +78,12 @@ def build_lookups(
 ) -> Lookups:
     service = LookupService(nav=nav, policy=make_policy(settings), metrics=metrics)
     broker = clients.faststream_broker(kafka, logger=None, middlewares=[KafkaTelemetryMiddleware()])
-    requests = LookupScheduler(service=service, producer=producer, max_in_flight=settings.max_in_flight)
+    requests = LookupScheduler(
+        service=service,
+        producer=producer,
+        max_in_flight=settings.max_in_flight,
+        dead_letter_topic=settings.dead_letter_topic,
+    )
     declare_lookups(
         broker,
         settings,
@@ -91,7 +96,11 @@ def build_lookups(
     schedulers = [requests]
     if settings.retry_delays_seconds:
         retries = LookupScheduler(
-            service=service, producer=producer, max_in_flight=settings.max_in_flight, hold=seconds_until_due
+            service=service,
+            producer=producer,
+            max_in_flight=settings.max_in_flight,
+            hold=seconds_until_due,
+            dead_letter_topic=settings.dead_letter_topic,
         )
         # A group of its own: two subscriptions in one group would rebalance each other.
         declare_lookups(

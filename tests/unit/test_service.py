@@ -163,6 +163,59 @@ async def test_a_request_id_seen_again_is_answered_without_calling_nav_again() -
     assert nav.calls == ["aap.vedtak"]
 
 
+def _vedtak() -> Any:
+    from contracts.nav.aap import Periode, VedtakResponse
+
+    return VedtakResponse(uttrekksperiode=Periode(), vedtaksliste=[])
+
+
+TWO_CALLERS = LookupPolicy(
+    scopes_by_request_topic={
+        "req.a": frozenset({"nav:arbeid/v1/aap"}),
+        "req.b": frozenset({"nav:arbeid/v1/aap"}),
+        "req.c": frozenset(),
+    },
+    caller_by_request_topic={"req.a": "a", "req.b": "b", "req.c": "c"},
+    reply_topic="replies",
+    dead_letter_topic="dlq",
+    audit_topic="audit",
+)
+
+
+async def test_another_callers_request_id_is_a_new_request_for_that_caller() -> None:
+    nav = FakeNav(result=_vedtak())
+    service = LookupService(nav=nav, policy=TWO_CALLERS)
+    body = _body("aap.vedtak", ident=FNR, consent_token="dG9r")
+    await service.handle(_msg(body, topic="req.a"))
+    await service.handle(_msg(body, topic="req.b"))
+    assert nav.calls == ["aap.vedtak"] * 2
+
+
+async def test_a_seen_request_id_does_not_skip_the_callers_scope_check() -> None:
+    nav = FakeNav(result=_vedtak())
+    service = LookupService(nav=nav, policy=TWO_CALLERS)
+    body = _body("aap.vedtak", ident=FNR, consent_token="dG9r")
+    await service.handle(_msg(body, topic="req.a"))
+    reply, _ = await service.handle(_msg(body, topic="req.c"))
+    assert orjson.loads(reply.value)["error"]["code"] == "SCOPE_NOT_ALLOWED"
+    assert nav.calls == ["aap.vedtak"]
+
+
+async def test_a_request_id_reused_for_a_different_request_is_refused() -> None:
+    nav = FakeNav(result=_vedtak())
+    service = LookupService(nav=nav, policy=POLICY)
+    first = _body("aap.vedtak", ident=FNR, consent_token="dG9r")
+    await service.handle(_msg(first))
+    reply, _ = await service.handle(_msg({**first, "consent_token": "b3RoZXI="}))
+    error = orjson.loads(reply.value)["error"]
+    assert error["code"] == "INVALID_REQUEST"
+    assert error["message"] == "request_id reused for a different request"
+    assert nav.calls == ["aap.vedtak"]
+    [again] = await service.handle(_msg(first))  # the first request is still answered from the cache
+    assert nav.calls == ["aap.vedtak"]
+    assert "error" not in orjson.loads(again.value)
+
+
 async def test_retryable_failures_are_not_remembered() -> None:
     from adapter.nav.errors import NavUnavailable
 
@@ -218,3 +271,16 @@ async def test_an_ok_lookup_logs_at_debug_and_a_refused_one_at_info(caplog: pyte
         r.getMessage().rsplit("outcome=", 1)[1]: r.levelno for r in caplog.records if "outcome=" in r.msg
     }
     assert outcomes == {"ok": logging.DEBUG, "SCOPE_NOT_ALLOWED": logging.INFO}
+
+
+@pytest.mark.parametrize("reply_to", ["req.a", "audit", "dlq", "__consumer_offsets", ".", ".."])
+async def test_a_reply_to_the_caller_may_not_write_to_is_refused_on_the_default_reply_topic(
+    reply_to: str,
+) -> None:
+    nav = FakeNav(result=_vedtak())
+    body = _body("aap.vedtak", ident=FNR, consent_token="dG9r", reply_to=reply_to)
+    reply, audit = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
+    assert reply.topic == "replies" and audit.topic == "audit"
+    error = orjson.loads(reply.value)["error"]
+    assert (error["code"], error["message"]) == ("INVALID_REQUEST", "reply_to not allowed for this caller")
+    assert nav.calls == []

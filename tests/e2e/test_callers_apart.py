@@ -1,0 +1,84 @@
+"""Callers stay apart in the running `nav-adapter lookups` process: one caller's request_id never
+answers another caller."""
+
+import uuid
+from pathlib import Path
+
+import orjson
+import pytest
+
+from contracts import ErrorCode
+from nav_sandbox import PEOPLE
+from tests.support.processes import AdapterProcess
+from tests.support.stack import open_stack
+
+pytestmark = pytest.mark.e2e
+
+CONSENT = "c2FtdHlra2UtdG9rZW4="
+
+
+async def test_a_second_caller_reusing_a_request_id_gets_its_own_evaluation(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    async with open_stack(kafka_bootstrap, tmp_path, in_process_adapter=False) as stack:
+        adapter = AdapterProcess(stack.environment(), tmp_path / "adapter.log")
+        adapter.start()
+        try:
+            request_id = str(uuid.uuid4())
+            body = {
+                "request_id": request_id,
+                "operation": "aap.vedtak",
+                "scope": "nav:arbeid/v1/aap",
+                "ident": PEOPLE[0].ident,
+                "consent_token": CONSENT,
+            }
+            await stack.send_raw("team-a", orjson.dumps(body), key=request_id.encode())
+            first = await stack.reply_for(request_id, timeout=90)
+            assert first["status"] == "ok", first
+
+            # team-limited may not use the aap scope: the first caller's answer is not its to have.
+            await stack.send_raw("team-limited", orjson.dumps(body), key=request_id.encode())
+            await stack.wait_for(lambda: stack.replies.reply_count[request_id] == 2, 60)
+            second = stack.replies.by_request_id[request_id]
+            assert second["error"]["code"] == ErrorCode.SCOPE_NOT_ALLOWED
+            assert "result" not in second
+        finally:
+            assert adapter.terminate() == 0
+
+
+async def test_a_forbidden_reply_to_is_answered_on_the_callers_topic_and_nothing_written_there(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    async with open_stack(kafka_bootstrap, tmp_path, in_process_adapter=False) as stack:
+        adapter = AdapterProcess(stack.environment(), tmp_path / "adapter.log")
+        adapter.start()
+        try:
+            forbidden = [
+                stack.settings.dead_letter_topic,
+                stack.settings.audit_topic,
+                "__consumer_offsets",
+                ".",
+            ]
+            ids = []
+            for reply_to in forbidden:
+                request_id = str(uuid.uuid4())
+                body = {
+                    "request_id": request_id,
+                    "operation": "frikort.brev",
+                    "scope": "nav:helserefusjon/v1/frikort",
+                    "ident": PEOPLE[0].ident,
+                    "reply_to": reply_to,
+                }
+                await stack.send_raw("team-a", orjson.dumps(body), key=request_id.encode())
+                ids.append(request_id)
+            for request_id in ids:
+                reply = await stack.reply_for(request_id, timeout=90)
+                assert reply["error"]["code"] == ErrorCode.INVALID_REQUEST
+                assert reply["error"]["message"] == "reply_to not allowed for this caller"
+                assert stack.replies.reply_count[request_id] == 1
+            # Every request was answered on the caller's topic; none became a dead letter, and the
+            # audit topic holds audit records only, no reply.
+            assert stack.replies.dead_letters == []
+            assert not [a for a in stack.replies.audit if "status" in a]
+        finally:
+            assert adapter.terminate() == 0
