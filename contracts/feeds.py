@@ -121,7 +121,7 @@ TRYGDEHENDELSER = Api(
 KUHR = Api(
     "kuhrfkrhendelse",
     "Helserefusjon KUHR FKR hendelser",
-    "https://api.nav.no/helserefusjon/v1/kuhrfkrhendelse",
+    "https://api.helserefusjon.no/v1/kuhrfkrhendelse",
     subscription_key=True,
 )
 SAMORDNING = Api(

@@ -115,13 +115,13 @@ AAP = Api("aap", "Arbeid Arbeidsavklaringspenger", "https://api.nav.no/arbeid/v1
 FRIKORT = Api(
     "frikort",
     "Helserefusjon Frikort-brev",
-    "https://api.nav.no/helserefusjon/v1/frikort",
+    "https://api.helserefusjon.no/v1/frikort",
     subscription_key=True,
 )
 SAREKSPORT = Api(
     "sareksport",
     "Helserefusjon SAR eksport",
-    "https://api.nav.no/helserefusjon/v1/sareksport",
+    "https://api.helserefusjon.no/v1/sareksport",
     subscription_key=True,
 )
 VEDTAKSINFORMASJON = Api(

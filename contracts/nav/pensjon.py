@@ -88,13 +88,13 @@ class Kap19Info(_VedtakInfo):
     totalbelopNettoAr: float | None = None
     spt: Poengrekke | None = None
     ypt: Poengrekke | None = None
-    yrkesskadegrad: int | None = None
+    yrkesskadegrad: float | None = None
     uforegrad: int | None = None
 
 
 class AfpPrivatInfo(_VedtakInfo):
     forholdstallKompensasjonstillegg: float | None = None
-    afpOpptjeningTotalbelop: int | None = None
+    afpOpptjeningTotalbelop: float | None = None
 
 
 class AfpOffentligInfo(_VedtakInfo):
