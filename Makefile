@@ -29,8 +29,10 @@ $(KAFKA_JARS): kafka-broker/pom.xml
 	else echo "java or mvn missing: the tests use another broker"; fi
 
 ## Lint, types, and every test (unit, sandbox, end to end through Kafka).
+## The suite on Apache Kafka when java is there, then a smoke set on Tansu (its workarounds).
 test: check kafka-jars
 	$(BIN)/pytest -q
+	TEST_KAFKA=tansu $(BIN)/pytest -q -m tansu_smoke
 
 check: lint types
 
