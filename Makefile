@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check lint types unit e2e docs bench clean
+.PHONY: install run test check lint types unit e2e docs bench clean kafka-jars
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,21 @@ install: $(STAMP)
 run: install
 	$(BIN)/nav-adapter dev
 
+## Apache Kafka's jars for the tests' broker, from Maven (skipped without java and mvn).
+KAFKA_JARS := .cache/kafka/.copied
+kafka-jars: $(KAFKA_JARS)
+
+$(KAFKA_JARS): kafka-broker/pom.xml
+	@if command -v java >/dev/null && command -v mvn >/dev/null; then \
+		mvn -q -f kafka-broker/pom.xml dependency:copy-dependencies \
+			-DoutputDirectory=../.cache/kafka -DincludeScope=runtime && touch $@; \
+	else echo "java or mvn missing: the tests use another broker"; fi
+
 ## Lint, types, and every test (unit, sandbox, end to end through Kafka).
-test: check
+## The suite on Apache Kafka when java is there, then a smoke set on Tansu (its workarounds).
+test: check kafka-jars
 	$(BIN)/pytest -q
+	TEST_KAFKA=tansu $(BIN)/pytest -q -m tansu_smoke
 
 check: lint types
 

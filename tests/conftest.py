@@ -1,5 +1,6 @@
-"""Kafka for the tests: KAFKA_BOOTSTRAP_SERVERS if set, else testcontainers if Docker answers,
-else the embedded Tansu broker."""
+"""Kafka for the tests: KAFKA_BOOTSTRAP_SERVERS if set, else Apache Kafka from .cache/kafka if
+java is there, else testcontainers if Docker answers, else the embedded Tansu broker.
+TEST_KAFKA=apache or TEST_KAFKA=tansu picks one of the two."""
 
 import os
 import shutil
@@ -10,6 +11,7 @@ import pytest
 
 from devtools.devkeys import DevKeys, make_dev_keys
 from devtools.embedded_broker import EmbeddedBroker
+from tests.support.apache_kafka import ApacheKafka, apache_kafka_available
 
 
 def _docker_answers() -> bool:
@@ -21,13 +23,33 @@ def _docker_answers() -> bool:
         return False
 
 
+def _broker_choice() -> str:
+    forced = os.environ.get("TEST_KAFKA", "")
+    if forced in ("apache", "tansu"):
+        return forced
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        return "configured"
+    if apache_kafka_available():
+        return "apache"
+    return "docker" if _docker_answers() else "tansu"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"kafka: {_broker_choice()}"
+
+
 @pytest.fixture(scope="session")
-def kafka_bootstrap() -> Iterator[str]:
-    configured = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if configured:
-        yield configured
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    choice = _broker_choice()
+    if choice == "configured":
+        yield os.environ["KAFKA_BOOTSTRAP_SERVERS"]
         return
-    if _docker_answers():
+    if choice == "apache":
+        with ApacheKafka(tmp_path_factory.mktemp("apache-kafka")) as kafka:
+            os.environ["KAFKA_BROKER_KIND"] = "kafka"
+            yield kafka.bootstrap_servers
+        return
+    if choice == "docker":
         from testcontainers.kafka import KafkaContainer
 
         with KafkaContainer() as kafka:

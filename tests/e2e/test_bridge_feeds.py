@@ -21,6 +21,7 @@ TPNR = "3010"
 EXTRA = 13
 
 
+@pytest.mark.tansu_smoke
 async def test_every_feed_end_to_end(kafka_bootstrap: str, dev_keys: DevKeys) -> None:
     async with feed_sandbox(kafka_bootstrap, dev_keys) as sandbox:
         entries = [{"feed": f.name, "page_size": 8} | ({"tpnr": TPNR} if f.per_tpnr else {}) for f in FEEDS]

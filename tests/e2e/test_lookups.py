@@ -61,6 +61,7 @@ async def test_nav_sees_call_id_consumer_id_and_subscription_key(stack: Stack) -
     assert _header(mine[-1], "nav-consumer-id") == stack.nav.consumer_id
 
 
+@pytest.mark.tansu_smoke
 async def test_search_by_ident_returns_the_persons_periods(stack: Stack) -> None:
     reply = await stack.ask("medlemskapsunntak.search", ident=PERSON.ident)
     assert {p["unntakId"] for p in reply["result"]} == {u.unntakId for u in PERSON.medlemskapsunntak}
@@ -87,6 +88,7 @@ async def test_missing_consent_token(stack: Stack) -> None:
     assert reply["error"]["code"] == ErrorCode.CONSENT_REQUIRED
 
 
+@pytest.mark.tansu_smoke
 async def test_unknown_subject_is_not_found(stack: Stack) -> None:
     reply = await stack.ask("medlemskapsunntak.get", unntak_id=987654321)
     assert reply["error"]["code"] == ErrorCode.NOT_FOUND and reply["error"]["http_status"] == 404
@@ -108,6 +110,7 @@ async def test_expired_token_is_refreshed_once_and_the_lookup_succeeds(stack: St
     assert await _token_fetches(stack, "nav:helserefusjon/v1/frikort") == fetches_before + 1
 
 
+@pytest.mark.tansu_smoke
 async def test_garbage_goes_to_the_dead_letter_topic_and_the_consumer_carries_on(
     stack: Stack,
 ) -> None:

@@ -104,6 +104,7 @@ async def test_replay_by_offset_time_key_header_and_operation(kafka_bootstrap: s
     assert await read_topic(kafka_bootstrap, target) == []
 
 
+@pytest.mark.tansu_smoke
 async def test_redrive_the_dead_letter_topic_into_the_request_topic(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:

@@ -1,0 +1,141 @@
+"""A single-node Apache Kafka broker (KRaft) for the tests, from the jars `make kafka-jars` copies.
+
+Loopback ports only; its data and log in the folder it is given; settings for a one-node test
+cluster (replication factor 1, no rebalance delay).
+"""
+
+import asyncio
+import base64
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from types import TracebackType
+
+from aiokafka.admin import AIOKafkaAdminClient
+
+from devtools.embedded_broker import free_port
+
+JARS = Path(__file__).resolve().parents[2] / ".cache" / "kafka"
+
+
+def apache_kafka_available() -> bool:
+    """The jars are copied and a JVM is on the path."""
+    return shutil.which("java") is not None and any(JARS.glob("kafka_2.13-*.jar"))
+
+
+def _cluster_id() -> str:
+    # Kafka's cluster ids are 16 random bytes, URL-safe base64 without padding.
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+
+
+async def _answers_metadata(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            pass
+    except OSError:
+        return False
+    bootstrap = f"{host}:{port}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=2000)
+    try:
+        await admin.start()
+        await admin.list_topics()
+        return True
+    except Exception:
+        return False
+    finally:
+        await admin.close()
+
+
+class ApacheKafka:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.host = "127.0.0.1"
+        self.plaintext_port = free_port()
+        self.controller_port = free_port()
+        self.log_path = folder / "broker.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"{self.host}:{self.plaintext_port}"
+
+    def _properties(self) -> str:
+        data = self.folder / "data"
+        lines = {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "controller.quorum.voters": f"1@{self.host}:{self.controller_port}",
+            "listeners": f"PLAINTEXT://{self.host}:{self.plaintext_port},"
+            f"CONTROLLER://{self.host}:{self.controller_port}",
+            "advertised.listeners": f"PLAINTEXT://{self.host}:{self.plaintext_port}",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "log.dirs": str(data),
+            "num.partitions": "1",
+            "auto.create.topics.enable": "true",
+            "offsets.topic.replication.factor": "1",
+            "offsets.topic.num.partitions": "4",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+            "group.initial.rebalance.delay.ms": "0",
+            "group.min.session.timeout.ms": "1000",
+        }
+        return "".join(f"{key}={value}\n" for key, value in lines.items())
+
+    def _java(self, main: str, *args: str, heap: str = "-Xmx512m") -> list[str]:
+        return ["java", heap, "-XX:+UseSerialGC", "-cp", f"{JARS}/*", main, *args]
+
+    def start(self, timeout: float = 60.0) -> "ApacheKafka":
+        self.folder.mkdir(parents=True, exist_ok=True)
+        config = self.folder / "server.properties"
+        config.write_text(self._properties())
+        formatted = subprocess.run(
+            self._java(
+                "kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(config), heap="-Xmx256m"
+            ),
+            capture_output=True,
+            timeout=timeout,
+        )
+        if formatted.returncode != 0:
+            raise RuntimeError(f"kafka storage format failed: {formatted.stderr.decode()[-2000:]}")
+        with self.log_path.open("wb") as log:
+            self._process = subprocess.Popen(
+                self._java("kafka.Kafka", str(config)), stdout=log, stderr=subprocess.STDOUT
+            )
+        until = time.monotonic() + timeout
+        while time.monotonic() < until:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"kafka exited with {self._process.returncode}: {self._log_tail()}")
+            if asyncio.run(_answers_metadata(self.host, self.plaintext_port)):
+                return self
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"kafka did not answer within {timeout} s: {self._log_tail()}")
+
+    def _log_tail(self) -> str:
+        return self.log_path.read_text(errors="replace")[-2000:] if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+            try:
+                self._process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
+
+    def __enter__(self) -> "ApacheKafka":
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
