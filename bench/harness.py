@@ -28,6 +28,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from adapter.kafka import clients
+from adapter.kafka.topics import partitions_of
 from adapter.settings import KafkaSettings
 from bench import report
 from bench.config import ProcConfig
@@ -230,8 +231,7 @@ class TopicReader:
     async def start(self) -> None:
         consumer = clients.consumer(self._kafka, enable_auto_commit=False, fetch_max_wait_ms=100)
         await consumer.start()
-        await consumer.topics()
-        tps = [TopicPartition(self._topic, p) for p in consumer.partitions_for_topic(self._topic) or {0}]
+        tps = [TopicPartition(self._topic, p) for p in await partitions_of(consumer, self._topic) or [0]]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         self._task = asyncio.create_task(self._run(consumer))

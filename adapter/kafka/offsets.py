@@ -46,10 +46,15 @@ def range_reader(kafka: KafkaSettings, *, fetch_max_wait_ms: int = 20) -> AIOKaf
     Its fetch waits are short because offset requests queue behind a waiting fetch on the same
     connection (a broker answers one request of a connection at a time): with Kafka's default
     500 ms, every offset lookup would cost half a second.
+
+    Assigned partitions start from the earliest offset: aiokafka resolves the initial position in
+    the background, and when that answer lands after a `seek_to_beginning` it wins, so a default
+    of "latest" would skip what a reader asked for (seen on Apache Kafka, which answers later).
     """
     return clients.consumer(
         kafka,
         group_id=None,
+        auto_offset_reset="earliest",
         enable_auto_commit=False,
         fetch_max_wait_ms=fetch_max_wait_ms,
     )

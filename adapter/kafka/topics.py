@@ -1,7 +1,9 @@
-"""Creating topics where the deployment lets the adapter do so (development, tests)."""
+"""Creating topics where the deployment lets the adapter do so (development, tests), and reading
+which partitions a topic has."""
 
 import contextlib
 
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -36,3 +38,14 @@ async def ensure_topics(
             await admin.create_topics(new)
     finally:
         await admin.close()
+
+
+async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> list[int]:
+    """The topic's partitions as the broker knows them now, sorted; empty if it does not exist.
+
+    `consumer.partitions_for_topic` reads the client's cached metadata, which holds only the topics
+    the client has asked about: Tansu answers every metadata request with all topics, Apache Kafka
+    only with those named, so a fresh reader would find no partitions there.
+    """
+    cluster = await consumer._client.fetch_all_metadata()
+    return sorted(cluster.partitions_for_topic(topic) or ())
