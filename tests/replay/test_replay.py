@@ -72,6 +72,8 @@ async def test_replay_by_offset_time_key_header_and_operation(kafka_bootstrap: s
 
     async def copy(*argv: str) -> list[int]:
         target = f"test-{run}.{uuid.uuid4().hex[:6]}"
+        # As many partitions as the source, so a key lands where it came from on any broker.
+        await ensure_topics(KafkaSettings(bootstrap_servers=kafka_bootstrap), [target], partitions=2)
         await replay(KafkaSettings(bootstrap_servers=kafka_bootstrap), _args(source, target, *argv))
         records = await read_topic(kafka_bootstrap, target)
         originals = {(r.key, r.value) for r in await read_topic(kafka_bootstrap, source)}
