@@ -126,9 +126,9 @@ def _docs(args: argparse.Namespace, rest: list[str]) -> int:
     asyncapi = Path("contracts/asyncapi.json")
     asyncapi.write_text(json.dumps(asyncapi_document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     print(asyncapi)
-    readme = Path("README.md")
-    readme.write_text(with_feeds_table(with_operations_table(readme.read_text())))
-    print(readme)
+    for page, fill in ((Path("docs/messages.md"), with_operations_table), (Path("docs/bridge.md"), with_feeds_table)):
+        page.write_text(fill(page.read_text()))
+        print(page)
     return 0
 
 
@@ -164,7 +164,7 @@ def _add_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         "bridge", help="bridge NAV's event feeds to Kafka (KAFKA_*, ADAPTER_NAV_*, BRIDGE_*)"
     )
     bridge.set_defaults(run=_bridge, json_logs=True)
-    sub.add_parser("docs", help="regenerate contracts/schemas/*.json and the README's tables").set_defaults(
+    sub.add_parser("docs", help="regenerate contracts/schemas/*.json and the tables in docs/").set_defaults(
         run=_docs
     )
     kafka = argparse.ArgumentParser(add_help=False)

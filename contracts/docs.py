@@ -1,4 +1,4 @@
-"""The README's tables of operations and feeds, generated from `OPERATIONS` and `FEEDS` so
+"""The tables of operations (docs/messages.md) and feeds (docs/bridge.md), generated from `OPERATIONS` and `FEEDS` so
 they cannot drift."""
 
 import re
