@@ -56,7 +56,9 @@ def _request(args: argparse.Namespace, rest: list[str]) -> int:
             ),
         )
     except TimeoutError:
-        print(f"no reply in {args.timeout:g} s: is `nav-adapter lookups` (or `dev`) running?", file=sys.stderr)
+        print(
+            f"no reply in {args.timeout:g} s: is `nav-adapter lookups` (or `dev`) running?", file=sys.stderr
+        )
         return 2
     print(json.dumps(reply, indent=2, ensure_ascii=False))
     return 0 if reply.get("status") == "ok" else 1
