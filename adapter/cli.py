@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings
 
 from adapter.observability.logs import configure_logging
 from adapter.settings import BridgeSettings, KafkaSettings, LogSettings, LookupSettings, NavSettings
+from adapter.settings_help import settings_epilog
 from contracts.validation import problems
 
 COMMANDS_GROUP = "nav_adapter.commands"
@@ -126,9 +127,12 @@ def _docs(args: argparse.Namespace, rest: list[str]) -> int:
     asyncapi = Path("contracts/asyncapi.json")
     asyncapi.write_text(json.dumps(asyncapi_document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     print(asyncapi)
-    readme = Path("README.md")
-    readme.write_text(with_feeds_table(with_operations_table(readme.read_text())))
-    print(readme)
+    for page, fill in (
+        (Path("docs/messages.md"), with_operations_table),
+        (Path("docs/bridge.md"), with_feeds_table),
+    ):
+        page.write_text(fill(page.read_text()))
+        print(page)
     return 0
 
 
@@ -158,13 +162,21 @@ def _reset(args: argparse.Namespace, rest: list[str]) -> int:
 def _add_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     from adapter.replay.commands import add_range_and_filters
 
-    lookups = sub.add_parser("lookups", help="consume lookup requests (KAFKA_* and ADAPTER_* variables)")
+    lookups = sub.add_parser(
+        "lookups",
+        help="consume lookup requests (KAFKA_* and ADAPTER_* variables)",
+        epilog=settings_epilog(KafkaSettings, NavSettings, LookupSettings, LogSettings),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     lookups.set_defaults(run=_lookups, json_logs=True)
     bridge = sub.add_parser(
-        "bridge", help="bridge NAV's event feeds to Kafka (KAFKA_*, ADAPTER_NAV_*, BRIDGE_*)"
+        "bridge",
+        help="bridge NAV's event feeds to Kafka (KAFKA_*, ADAPTER_NAV_*, BRIDGE_*)",
+        epilog=settings_epilog(KafkaSettings, NavSettings, BridgeSettings, LogSettings),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     bridge.set_defaults(run=_bridge, json_logs=True)
-    sub.add_parser("docs", help="regenerate contracts/schemas/*.json and the README's tables").set_defaults(
+    sub.add_parser("docs", help="regenerate contracts/schemas/*.json and the tables in docs/").set_defaults(
         run=_docs
     )
     kafka = argparse.ArgumentParser(add_help=False)

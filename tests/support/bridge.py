@@ -24,8 +24,9 @@ from contracts import headers as h
 from devtools.dev import dev_nav_settings, serve_sandbox
 from devtools.devkeys import DevKeys
 from devtools.embedded_broker import free_port
+from devtools.settings_env import settings_env
 from nav_sandbox import SandboxConfig
-from tests.support.processes import AdapterProcess, settings_env
+from tests.support.processes import AdapterProcess
 
 LEASE_SESSION_MS = int(os.environ.get("TEST_BRIDGE_SESSION_MS", "1000"))
 """Tansu takes 1 s; a real Kafka wants at least its group.min.session.timeout.ms (6 s)."""
