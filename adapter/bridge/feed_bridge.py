@@ -24,6 +24,7 @@ from adapter.bridge.records import to_records
 from adapter.bridge.resume import Resume, plan_resume, published_after
 from adapter.kafka.producer import Producer
 from adapter.nav.errors import NavError
+from adapter.observability.tracing import page_span
 from adapter.settings import KafkaSettings
 from contracts.bridged import Checkpoint
 
@@ -119,16 +120,18 @@ class FeedBridge:
                     extra=self._fields,
                 )
                 expected, skip = reset.sequence + 1, frozenset()
-            page = await self._fetch(expected)
-            checked = check_page(
-                page,
-                expected=expected,
-                policy=self._policy,
-                gaps_expected=self._feed.gaps_expected,
-                already_published=skip,
-            )
-            self._report(checked)
-            await self._publish(checked, expected)
+            with page_span(self._feed.id, expected) as span:
+                page = await self._fetch(expected)
+                checked = check_page(
+                    page,
+                    expected=expected,
+                    policy=self._policy,
+                    gaps_expected=self._feed.gaps_expected,
+                    already_published=skip,
+                )
+                self._report(checked)
+                await self._publish(checked, expected)
+                span.set_attribute("nav.feed.next", checked.next_sequence)
             expected = checked.next_sequence
             skip = frozenset(s for s in skip if s >= expected)
             if checked.halted:
