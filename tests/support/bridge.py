@@ -222,10 +222,20 @@ class BridgeProcess(AdapterProcess):
     stop_timeout = 30.0
 
     def __init__(
-        self, sandbox: FeedSandbox, bridge: BridgeSettings, log_path: Path, *, http_port: int = 0
+        self,
+        sandbox: FeedSandbox,
+        bridge: BridgeSettings,
+        log_path: Path,
+        *,
+        http_port: int = 0,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         # Processes of one test share the settings; each serves its health port of its own.
-        env = {**settings_env(sandbox.kafka, sandbox.nav, bridge), "BRIDGE_HTTP_PORT": str(http_port)}
+        env = {
+            **settings_env(sandbox.kafka, sandbox.nav, bridge),
+            "BRIDGE_HTTP_PORT": str(http_port),
+            **(extra_env or {}),
+        }
         super().__init__(env, log_path)
 
     def log_count(self, text: str) -> int:
