@@ -49,7 +49,7 @@ unit: install
 e2e: install
 	$(BIN)/pytest -q tests/e2e
 
-## Regenerate contracts/schemas and the README's operations table from the code.
+## Regenerate contracts/schemas and the tables in docs/ from the code.
 docs: install
 	$(BIN)/nav-adapter docs
 

@@ -18,7 +18,16 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from adapter.observability.logs import configure_logging
-from adapter.settings import BridgeSettings, KafkaSettings, LogSettings, LookupSettings, NavSettings
+from adapter.observability.tracing import configure_tracing
+from adapter.settings import (
+    BridgeSettings,
+    KafkaSettings,
+    LogSettings,
+    LookupSettings,
+    NavSettings,
+    TracingSettings,
+)
+from adapter.settings_help import settings_epilog
 from contracts.validation import problems
 
 COMMANDS_GROUP = "nav_adapter.commands"
@@ -126,9 +135,12 @@ def _docs(args: argparse.Namespace, rest: list[str]) -> int:
     asyncapi = Path("contracts/asyncapi.json")
     asyncapi.write_text(json.dumps(asyncapi_document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     print(asyncapi)
-    readme = Path("README.md")
-    readme.write_text(with_feeds_table(with_operations_table(readme.read_text())))
-    print(readme)
+    for page, fill in (
+        (Path("docs/messages.md"), with_operations_table),
+        (Path("docs/bridge.md"), with_feeds_table),
+    ):
+        page.write_text(fill(page.read_text()))
+        print(page)
     return 0
 
 
@@ -158,13 +170,21 @@ def _reset(args: argparse.Namespace, rest: list[str]) -> int:
 def _add_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     from adapter.replay.commands import add_range_and_filters
 
-    lookups = sub.add_parser("lookups", help="consume lookup requests (KAFKA_* and ADAPTER_* variables)")
-    lookups.set_defaults(run=_lookups, json_logs=True)
-    bridge = sub.add_parser(
-        "bridge", help="bridge NAV's event feeds to Kafka (KAFKA_*, ADAPTER_NAV_*, BRIDGE_*)"
+    lookups = sub.add_parser(
+        "lookups",
+        help="consume lookup requests (KAFKA_* and ADAPTER_* variables)",
+        epilog=settings_epilog(KafkaSettings, NavSettings, LookupSettings, LogSettings, TracingSettings),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    bridge.set_defaults(run=_bridge, json_logs=True)
-    sub.add_parser("docs", help="regenerate contracts/schemas/*.json and the README's tables").set_defaults(
+    lookups.set_defaults(run=_lookups, json_logs=True, role="lookups")
+    bridge = sub.add_parser(
+        "bridge",
+        help="bridge NAV's event feeds to Kafka (KAFKA_*, ADAPTER_NAV_*, BRIDGE_*)",
+        epilog=settings_epilog(KafkaSettings, NavSettings, BridgeSettings, LogSettings, TracingSettings),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    bridge.set_defaults(run=_bridge, json_logs=True, role="bridge")
+    sub.add_parser("docs", help="regenerate contracts/schemas/*.json and the tables in docs/").set_defaults(
         run=_docs
     )
     kafka = argparse.ArgumentParser(add_help=False)
@@ -173,19 +193,19 @@ def _add_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     replay.add_argument("source")
     replay.add_argument("target")
     add_range_and_filters(replay)
-    replay.set_defaults(run=_replay)
+    replay.set_defaults(run=_replay, role="replay")
     redrive = sub.add_parser(
         "redrive-dlq", parents=[kafka], help="put dead letters back on their request topic"
     )
     redrive.add_argument("--dlq", help="the dead-letter topic (default: ADAPTER_DEAD_LETTER_TOPIC)")
     redrive.add_argument("--to", help="this topic instead of each letter's dlq-source-topic")
     add_range_and_filters(redrive)
-    redrive.set_defaults(run=_redrive)
+    redrive.set_defaults(run=_redrive, role="redrive-dlq")
     reset = sub.add_parser("reset-checkpoint", parents=[kafka], help="set where a bridged feed goes on from")
     reset.add_argument("feed", help="feed id, e.g. trygdehendelser or samordning.vedtak.3010")
     reset.add_argument("sequence", type=int, help="the last number treated as done (0: from the start)")
     reset.add_argument("--checkpoint-topic", help="default: BRIDGE_CHECKPOINT_TOPIC")
-    reset.set_defaults(run=_reset)
+    reset.set_defaults(run=_reset, role="reset-checkpoint")
 
 
 def _add_installed_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -203,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(LogSettings().log_level, json_lines=getattr(args, "json_logs", False))
     if rest and not getattr(args, "takes_rest", False):
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
+    if role := getattr(args, "role", None):  # the runtime's roles, each traced as itself
+        configure_tracing(read_settings(TracingSettings), role)
     run: Run = args.run
     return run(args, rest)
 

@@ -39,6 +39,34 @@ class LogSettings(BaseSettings):
     )
 
 
+class TracingSettings(BaseSettings):
+    """OpenTelemetry's own variables, read to decide whether spans are made at all; the SDK reads
+    the rest (`OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_BSP_*`, ...)."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    otel_exporter_otlp_endpoint: str | None = Field(
+        None,
+        validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT",
+        description="OTLP/HTTP endpoint for traces (`/v1/traces` is appended); none: no spans.",
+    )
+    otel_exporter_otlp_traces_endpoint: str | None = Field(
+        None,
+        validation_alias="OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        description="The full traces URL, instead of OTEL_EXPORTER_OTLP_ENDPOINT.",
+    )
+    otel_service_name: str | None = Field(
+        None, validation_alias="OTEL_SERVICE_NAME", description="Default: nav-adapter-ROLE."
+    )
+    otel_sdk_disabled: bool = Field(False, validation_alias="OTEL_SDK_DISABLED")
+    otel_traces_exporter: str = Field(
+        "otlp", validation_alias="OTEL_TRACES_EXPORTER", description="`none` turns traces off."
+    )
+
+    def exports(self) -> bool:
+        endpoint = self.otel_exporter_otlp_traces_endpoint or self.otel_exporter_otlp_endpoint
+        return bool(endpoint) and not self.otel_sdk_disabled and self.otel_traces_exporter != "none"
+
+
 class KafkaSettings(BaseSettings):
     """The Kafka connection every client of every role is built with.
 
@@ -321,11 +349,6 @@ class LookupSettings(_RoleSettings):
     )
     caller_quotas: dict[str, float] = Field(
         default_factory=dict, description='Caller -> lookups a second, as JSON: {"team-a": 50}.'
-    )
-    otel_exporter_otlp_endpoint: str | None = Field(
-        None,
-        validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT",
-        description="Where traces go; none: not exported.",
     )
 
     @model_validator(mode="after")

@@ -1,4 +1,4 @@
-"""`python -m bench`: see `bench/__init__.py` and README.md's "Benchmark"."""
+"""`python -m bench`: see `bench/__init__.py` and docs/benchmark.md."""
 
 import argparse
 import asyncio

@@ -1,5 +1,5 @@
-"""The README's tables of operations and feeds, generated from `OPERATIONS` and `FEEDS` so
-they cannot drift."""
+"""The tables of operations (docs/messages.md) and feeds (docs/bridge.md), generated from
+`OPERATIONS` and `FEEDS` so they cannot drift."""
 
 import re
 

@@ -1,6 +1,6 @@
 """The table of NAV event feeds: the one place that says how a feed is read.
 
-The bridge's feed client, the NAV sandbox's feed routes and the README's table are all driven
+The bridge's feed client, the NAV sandbox's feed routes and docs' tables are all driven
 from `FEEDS`. Every feed is read the same way: ask for up to `page_size` items from a sequence
 number on, publish them, ask again from the number after the last one.
 

@@ -1,6 +1,6 @@
 """The table of NAV lookup operations: the one place that says how a request becomes a NAV call.
 
-The NAV client, the NAV sandbox, the README's table and the JSON Schemas are all driven from
+The NAV client, the NAV sandbox, docs' tables and the JSON Schemas are all driven from
 `OPERATIONS`. Correcting or adding an API is one row here (plus its models).
 """
 

@@ -6,6 +6,7 @@ Uses the Kafka at KAFKA_BOOTSTRAP_SERVERS when that is set, else starts the embe
 import asyncio
 import contextlib
 import json
+import shlex
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from contracts.operations import APIS, OPERATIONS
 from devtools.devkeys import make_dev_keys
 from devtools.embedded_broker import EmbeddedBroker
 from devtools.request_tool import build_request, request_reply
+from devtools.settings_env import settings_env
 from nav_sandbox import PEOPLE, SandboxConfig, create_app
 
 DEV_CALLER = "dev"
@@ -75,6 +77,20 @@ def dev_settings(kafka: KafkaSettings, sandbox_url: str, key_id: str, key_file: 
             http_host="127.0.0.1",
             http_port=18081,
         ),
+    )
+
+
+def print_env(kafka: KafkaSettings, kafka_port: int, sandbox_port: int, work_dir: Path) -> None:
+    """The dev set-up's settings as `export` lines, for each role run as its own process."""
+    keys = make_dev_keys(work_dir)
+    if not kafka.bootstrap_servers:
+        kafka = KafkaSettings(bootstrap_servers=f"127.0.0.1:{kafka_port}", broker_kind="tansu")
+    dev = dev_settings(kafka, f"http://127.0.0.1:{sandbox_port}", keys.key_id, keys.private_key_path)
+    for name, value in settings_env(dev.kafka, dev.nav, dev.lookups, only_set=True).items():
+        print(f"export {name}={shlex.quote(value)}")
+    print(
+        f"# and the sandbox: nav-adapter sandbox --port {sandbox_port} --jwks {keys.jwks_path} "
+        f"--client-id {DEV_CLIENT_ID} --subscription-key {DEV_SUBSCRIPTION_KEY}"
     )
 
 

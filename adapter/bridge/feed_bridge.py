@@ -24,6 +24,7 @@ from adapter.bridge.records import to_records
 from adapter.bridge.resume import Resume, plan_resume, published_after
 from adapter.kafka.producer import Producer
 from adapter.nav.errors import NavError
+from adapter.observability.tracing import page_span
 from adapter.settings import KafkaSettings
 from contracts.bridged import Checkpoint
 
@@ -63,6 +64,7 @@ class FeedBridge:
         self._sleep = sleep
         self._halt_poll = halt_poll_seconds
         self._last_reported: Discontinuity | None = None
+        self._fields = {"feed": feed.id}
 
     async def run(self) -> None:
         """Publish the feed until cancelled (the lease was lost or the process is stopping)."""
@@ -74,7 +76,11 @@ class FeedBridge:
                 # topic is uncertain now, so start over from the topic after a pause.
                 self._metrics.publish_failures.labels(self._feed.id).inc()
                 log.warning(
-                    "feed %s: %s; resuming from the topic", self._feed.id, type(exc).__name__, exc_info=exc
+                    "feed %s: %s; resuming from the topic",
+                    self._feed.id,
+                    type(exc).__name__,
+                    exc_info=exc,
+                    extra=self._fields,
                 )
                 await self._sleep(self._pacer.after_failure())
 
@@ -98,6 +104,7 @@ class FeedBridge:
             resume.next_sequence,
             "none" if checkpoint is None else checkpoint.sequence,
             len(resume.already_published),
+            extra=self._fields,
         )
         return resume
 
@@ -106,18 +113,25 @@ class FeedBridge:
         while True:
             await self._checkpoints.poll()
             if (reset := self._checkpoints.pop_reset(self._feed.id)) is not None:
-                log.warning("feed %s: checkpoint reset to %d by an operator", self._feed.id, reset.sequence)
+                log.warning(
+                    "feed %s: checkpoint reset to %d by an operator",
+                    self._feed.id,
+                    reset.sequence,
+                    extra=self._fields,
+                )
                 expected, skip = reset.sequence + 1, frozenset()
-            page = await self._fetch(expected)
-            checked = check_page(
-                page,
-                expected=expected,
-                policy=self._policy,
-                gaps_expected=self._feed.gaps_expected,
-                already_published=skip,
-            )
-            self._report(checked)
-            await self._publish(checked, expected)
+            with page_span(self._feed.id, expected) as span:
+                page = await self._fetch(expected)
+                checked = check_page(
+                    page,
+                    expected=expected,
+                    policy=self._policy,
+                    gaps_expected=self._feed.gaps_expected,
+                    already_published=skip,
+                )
+                self._report(checked)
+                await self._publish(checked, expected)
+                span.set_attribute("nav.feed.next", checked.next_sequence)
             expected = checked.next_sequence
             skip = frozenset(s for s in skip if s >= expected)
             if checked.halted:
@@ -134,7 +148,14 @@ class FeedBridge:
                 self._metrics.fetch_failures.labels(self._feed.id).inc()
                 delay = self._pacer.after_failure(getattr(exc, "retry_after", None))
                 level = logging.WARNING if exc.retryable else logging.ERROR
-                log.log(level, "feed %s: %s; next attempt in %.1fs", self._feed.id, exc.message, delay)
+                log.log(
+                    level,
+                    "feed %s: %s; next attempt in %.1fs",
+                    self._feed.id,
+                    exc.message,
+                    delay,
+                    extra=self._fields,
+                )
                 await self._sleep(delay)
                 continue
             if page.highest is not None:
@@ -167,6 +188,7 @@ class FeedBridge:
                 found.expected,
                 found.received,
                 self._policy,
+                extra=self._fields,
             )
 
     async def _wait_for_reset(self, expected: int) -> Checkpoint:
@@ -176,13 +198,19 @@ class FeedBridge:
             self._feed.id,
             expected,
             self._feed.id,
+            extra=self._fields,
         )
         try:
             while True:
                 await self._sleep(self._halt_poll)
                 await self._checkpoints.poll()
                 if (reset := self._checkpoints.pop_reset(self._feed.id)) is not None:
-                    log.warning("feed %s: checkpoint reset to %d; going on", self._feed.id, reset.sequence)
+                    log.warning(
+                        "feed %s: checkpoint reset to %d; going on",
+                        self._feed.id,
+                        reset.sequence,
+                        extra=self._fields,
+                    )
                     return reset
         finally:
             # Also when the lease goes: the next holder will find the gap and say so itself.

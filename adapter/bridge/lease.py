@@ -106,7 +106,7 @@ class Lease:
 
     def _acquire(self) -> None:
         if self._task is None:
-            log.info("lease acquired: feed=%s", self._name)
+            log.info("lease acquired: feed=%s", self._name, extra={"feed": self._name})
             self._task = asyncio.create_task(self._work(), name=f"bridge {self._name}")
             self._on_change(True)
 
@@ -119,7 +119,7 @@ class Lease:
             await task
         await self._release()
         self._on_change(False)
-        log.info("lease released: feed=%s", self._name)
+        log.info("lease released: feed=%s", self._name, extra={"feed": self._name})
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]

@@ -61,7 +61,9 @@ def _failure(exc: Exception, request_id: UUID) -> _Failure:
     if isinstance(exc, ValidationError):
         # Locations and messages only: pydantic's default text would echo the input (an ident).
         return _Failure(ErrorCode.INVALID_REQUEST, scrub("; ".join(problems(exc)[:20]))[:2000])
-    log.error("unexpected failure in lookup %s", request_id, exc_info=exc)
+    log.error(
+        "unexpected failure in lookup %s", request_id, exc_info=exc, extra={"request_id": str(request_id)}
+    )
     return _Failure(ErrorCode.INTERNAL, "internal error in the adapter")
 
 
@@ -93,6 +95,7 @@ class LookupService:
                 msg.topic,
                 msg.partition,
                 msg.offset,
+                extra={"topic": msg.topic, "partition": msg.partition, "offset": msg.offset},
             )
             if self._metrics is not None:
                 self._metrics.dead_letter(dead.reason)
@@ -113,7 +116,11 @@ class LookupService:
             digest = hashlib.sha256(request.model_dump_json().encode()).digest()
             repeated = self._recent.get(dedupe_key)
             if repeated is not None and repeated.digest == digest:
-                log.info("lookup %s answered again from recent replies, NAV not called", envelope.request_id)
+                log.info(
+                    "lookup %s answered again from recent replies, NAV not called",
+                    envelope.request_id,
+                    extra=self._fields(envelope, msg.topic, "repeated"),
+                )
                 return [records.reply_record(envelope, key, repeated.reply)]
             if repeated is not None:
                 raise Refused(ErrorCode.INVALID_REQUEST, "request_id reused for a different request")
@@ -123,7 +130,13 @@ class LookupService:
             if isinstance(exc, NavError) and exc.retryable:
                 later = records.retry_record(msg, envelope, request, self._policy.retry_topics, self._clock())
                 if later is not None:
-                    log.info("lookup %s moved to %s after: %s", envelope.request_id, later.topic, exc.message)
+                    log.info(
+                        "lookup %s moved to %s after: %s",
+                        envelope.request_id,
+                        later.topic,
+                        exc.message,
+                        extra=self._fields(envelope, msg.topic, RETRY_SCHEDULED),
+                    )
                     return [later, self._audit(envelope, request, RETRY_SCHEDULED, later.key or b"")]
             failure = _failure(exc, envelope.request_id)
             reply = records.error_reply(
@@ -144,8 +157,18 @@ class LookupService:
             envelope.operation,
             self._policy.caller(msg.topic),
             outcome,
+            extra=self._fields(envelope, msg.topic, outcome),
         )
         return [records.reply_record(envelope, key, reply), self._audit(envelope, request, outcome, key)]
+
+    def _fields(self, envelope: Envelope, topic: str, outcome: str) -> dict[str, str | None]:
+        """The structured fields of a lookup's log lines."""
+        return {
+            "request_id": str(envelope.request_id),
+            "operation": envelope.operation,
+            "caller": self._policy.caller(topic),
+            "outcome": outcome,
+        }
 
     def _audit(self, envelope: Envelope, request: LookupBase | None, outcome: str, key: bytes) -> Outgoing:
         if self._metrics is not None:

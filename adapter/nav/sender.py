@@ -2,7 +2,7 @@
 
 A NAV call needs none of what `httpx.AsyncClient` adds around a transport (cookies, redirects,
 auth flows, URL merging, event hooks), and measured, that layer costs more CPU than the HTTP
-exchange itself (README, "Benchmark"). So each call is built as an `httpx.Request` and handed
+exchange itself (docs/benchmark.md). So each call is built as an `httpx.Request` and handed
 straight to the transport, and the bearer token is set here: on a 401 the token is dropped and
 the request sent once more with a fresh one; a second 401 goes back to the caller, so no loop.
 Token endpoint failures propagate as `TokenEndpointError`, transport failures as httpx's own.

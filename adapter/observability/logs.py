@@ -1,17 +1,27 @@
-"""Structured JSON logs, with personal data and secrets scrubbed before anything is written.
+"""Logs as NAV's log pipeline reads them: one JSON object a line on stdout, personal data and
+secrets scrubbed from every field before anything is written.
 
-The redaction filter sits on the handler, so it covers every logger, including libraries'
-(httpx logs URLs; aiokafka logs keys in some errors): any 11-digit run is masked as an ident,
-and bearer tokens, JWTs and `NAV-Samtykke-Token` values are replaced.
+Each line has `@timestamp` (ISO 8601, UTC offset), `level`, `logger_name`, `message`, and where
+they apply `stack_trace`, `trace_id`/`span_id` (the current span's) and the structured fields of
+`FIELDS`, passed as `extra=` by the code that logs. Redaction runs over every value, and on the
+handler, so it covers every logger, including libraries' (httpx logs URLs; aiokafka logs keys in
+some errors): any 11-digit run is masked as an ident, and bearer tokens, JWTs and
+`NAV-Samtykke-Token` values are replaced.
 """
 
 import logging
 import re
 import sys
+from datetime import UTC, datetime
+from typing import Any
 
-from pythonjsonlogger.json import JsonFormatter
+import orjson
+from opentelemetry import trace
 
 from contracts.ident import mask_ident
+
+FIELDS = ("request_id", "operation", "caller", "outcome", "feed", "topic", "partition", "offset")
+"""Structured fields a log call may pass as `extra=`; others are not written."""
 
 _IDENT = re.compile(r"(?<!\d)\d{11}(?!\d)")
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+")
@@ -42,18 +52,47 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def _field(value: object) -> str | int | float | bool:
+    if isinstance(value, bool | int | float):
+        return value
+    return scrub(str(value))
+
+
+class JsonLineFormatter(logging.Formatter):
+    """One JSON object a record, in the field names of NAV's log pipeline (logstash's)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "@timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger_name": record.name,
+            "message": scrub(record.getMessage()),
+        }
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["stack_trace"] = scrub(record.exc_text)
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:
+            line["trace_id"] = format(span.trace_id, "032x")
+            line["span_id"] = format(span.span_id, "016x")
+        for name in FIELDS:
+            value = record.__dict__.get(name)
+            if value is not None:
+                line[name] = _field(value)
+        return orjson.dumps(line).decode()
+
+
 def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    """JSON lines on stdout for the runtime roles; readable text on stderr for the tools, whose
+    stdout is their output."""
+    handler = logging.StreamHandler(sys.stdout if json_lines else sys.stderr)
     handler.addFilter(RedactingFilter())
-    if json_lines:
-        handler.setFormatter(
-            JsonFormatter(
-                "%(asctime)s %(levelname)s %(name)s %(message)s",
-                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-            )
-        )
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(
+        JsonLineFormatter()
+        if json_lines
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -1,12 +1,14 @@
-"""OpenTelemetry: a span per lookup and per NAV call, joined to the caller's trace.
+"""OpenTelemetry: a span per lookup and per NAV call, joined to the caller's trace; a span per
+bridged page, with its NAV call inside.
 
 FastStream's middleware opens a span per batch; each lookup runs after the handler has returned
 (lookups are concurrent), so its span takes the request's own `traceparent` as parent, or the
 batch span where the request carries none.
 The NAV call span carries `nav.call_id` (= request id = Nav-Call-Id), and the reply carries
 `traceparent`, so a caller can follow one request from its topic to its reply.
-Export is configured by the standard OTEL_* variables. Without OTEL_EXPORTER_OTLP_ENDPOINT no
-span is made (OpenTelemetry's no-op spans cost about 5 % of a lookup's CPU): the request's own
+Every role calls `configure_tracing` at start; export is configured by the standard OTEL_*
+variables. Without OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) no span is
+made (OpenTelemetry's no-op spans cost about 5 % of a lookup's CPU): the request's own
 trace context is still made current, so the reply carries the caller's `traceparent` on.
 """
 
@@ -16,19 +18,24 @@ from contextlib import contextmanager
 from opentelemetry import context, propagate, trace
 from opentelemetry.trace import Span, SpanKind
 
+from adapter.settings import TracingSettings
+
 TRACER = trace.get_tracer("nav-kafka-adapter")
 
 
-def configure_tracing(endpoint: str | None, service_name: str = "nav-kafka-adapter") -> None:
-    """Install an OTLP exporter when an endpoint is configured; otherwise leave tracing off."""
-    if not endpoint:
+def configure_tracing(settings: TracingSettings, role: str) -> None:
+    """Install the SDK with an OTLP/HTTP exporter when the OTEL_* variables ask for export;
+    otherwise leave tracing off. Spans still queued at exit are flushed by the SDK's atexit hook."""
+    if not settings.exports():
         return
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.resources import SERVICE_NAME, Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    # Given attributes win over OTEL_RESOURCE_ATTRIBUTES: pass the name only when none is set.
+    named = {} if settings.otel_service_name else {SERVICE_NAME: f"nav-adapter-{role}"}
+    provider = TracerProvider(resource=Resource.create(named))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
 
@@ -87,6 +94,21 @@ def nav_call_span(api: str, operation: str, call_id: str) -> Iterator[Span]:
         f"nav {operation}",
         kind=SpanKind.CLIENT,
         attributes={"nav.api": api, "nav.operation": operation, "nav.call_id": call_id},
+    ) as span:
+        yield span
+
+
+@contextmanager
+def page_span(feed: str, start: int) -> Iterator[Span]:
+    """One bridged page: its NAV call, its records and its checkpoint; a trace of its own."""
+    if not _recording():
+        yield trace.INVALID_SPAN
+        return
+    with TRACER.start_as_current_span(
+        f"bridge {feed}",
+        context=context.Context(),
+        kind=SpanKind.PRODUCER,
+        attributes={"nav.feed": feed, "nav.feed.start": start},
     ) as span:
         yield span
 

@@ -1,4 +1,4 @@
-"""The README's caller example, run as written against the running adapter."""
+"""The caller example of docs/messages.md, run as written against the running adapter."""
 
 import uuid
 

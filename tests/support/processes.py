@@ -1,32 +1,11 @@
 """Running the adapter as a real process, configured through its environment like in production."""
 
-import json
 import os
 import re
 import signal
 import subprocess
 import sys
 from pathlib import Path
-
-from pydantic import SecretStr
-from pydantic_settings import BaseSettings
-
-
-def settings_env(*settings: BaseSettings) -> dict[str, str]:
-    """The environment a process needs to build each of `settings` again from the environment."""
-    env: dict[str, str] = {}
-    for model in settings:
-        prefix = model.model_config.get("env_prefix", "")
-        dumped = model.model_dump(mode="json")
-        for name, info in type(model).model_fields.items():
-            value = getattr(model, name)
-            if value is None:
-                continue
-            value = value.get_secret_value() if isinstance(value, SecretStr) else dumped[name]
-            text = json.dumps(value) if isinstance(value, list | dict | bool) else str(value)
-            alias = info.validation_alias
-            env[alias if isinstance(alias, str) else f"{prefix}{name}".upper()] = text
-    return env
 
 
 class AdapterProcess:

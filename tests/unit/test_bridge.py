@@ -280,8 +280,8 @@ def test_the_lease_stays_with_its_holder() -> None:
 # --- docs ---
 
 
-def test_readme_feeds_table_is_current() -> None:
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
+def test_feeds_table_is_current() -> None:
+    readme = (Path(__file__).parents[2] / "docs" / "bridge.md").read_text()
     assert FEEDS_START in readme and FEEDS_END in readme
     assert with_feeds_table(readme) == readme, "run `make docs`"
     assert feeds_table() in readme

@@ -1,9 +1,13 @@
 import io
+import json
 import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
-from adapter.observability.logs import RedactingFilter, scrub
+from adapter.observability.logs import JsonLineFormatter, RedactingFilter, scrub
 
 FNR = "13097248022"
 
@@ -45,3 +49,46 @@ def test_filter_covers_arguments_and_tracebacks() -> None:
     output = stream.getvalue()
     assert FNR not in output
     assert "130972*****" in output and "ValueError" in output
+
+
+def _json_line(logger: logging.Logger, emit: Callable[[logging.Logger], None]) -> dict[str, Any]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(JsonLineFormatter())
+    logger.addHandler(handler)
+    try:
+        emit(logger)
+    finally:
+        logger.removeHandler(handler)
+    (line,) = stream.getvalue().splitlines()
+    parsed: dict[str, Any] = json.loads(line)
+    return parsed
+
+
+def test_a_json_line_has_the_pipelines_fields_and_the_structured_ones() -> None:
+    line = _json_line(
+        logging.getLogger("test.json"),
+        lambda log: log.warning(
+            "lookup for %s", FNR, extra={"request_id": "r-1", "caller": f"team {FNR}", "outcome": "ok"}
+        ),
+    )
+    assert datetime.fromisoformat(line["@timestamp"]).utcoffset() == timedelta(0)
+    assert line["level"] == "WARNING" and line["logger_name"] == "test.json"
+    assert line["message"] == "lookup for 130972*****"
+    assert line["request_id"] == "r-1" and line["outcome"] == "ok"
+    assert FNR not in line["caller"]  # every field is scrubbed, not only the message
+    assert "trace_id" not in line and "stack_trace" not in line
+
+
+def test_an_exception_is_a_scrubbed_stack_trace_field() -> None:
+    def emit(log: logging.Logger) -> None:
+        try:
+            raise ValueError(f"bad ident {FNR}")
+        except ValueError:
+            log.exception("failed")
+
+    line = _json_line(logging.getLogger("test.json"), emit)
+    assert line["message"] == "failed"
+    assert "ValueError: bad ident 130972*****" in line["stack_trace"]
+    assert FNR not in json.dumps(line)
