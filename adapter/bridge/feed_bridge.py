@@ -87,7 +87,8 @@ class FeedBridge:
             resume = Resume(checkpoint.sequence + 1)
         else:
             done = checkpoint.sequence if checkpoint else feed.feed.first_sequence - 1
-            # Beyond the checkpoint lies at most one page and its gap records.
+            # Beyond the checkpoint lies at most one page (samordning: up to page_size + 1 items)
+            # and a gap record before each item.
             published = await published_after(
                 self._kafka, feed.topic, feed.id, done, window=2 * feed.page_size + 2
             )
