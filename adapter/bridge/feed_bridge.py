@@ -26,6 +26,7 @@ from adapter.kafka.producer import Producer
 from adapter.nav.errors import NavError
 from adapter.settings import KafkaSettings
 from contracts.bridged import Checkpoint
+from contracts.replies import ErrorCode
 
 log = logging.getLogger(__name__)
 
@@ -132,9 +133,15 @@ class FeedBridge:
             try:
                 page = await self._source.fetch(start)
             except NavError as exc:
-                self._metrics.fetch_failures.labels(self._feed.id).inc()
                 delay = self._pacer.after_failure(getattr(exc, "retry_after", None))
-                level = logging.WARNING if exc.retryable else logging.ERROR
+                if exc.code is ErrorCode.RATE_LIMITED:
+                    # NAV's gateway limit is shared by every caller: slow down, it is no outage.
+                    kind, level = "rate_limited", logging.WARNING
+                    self._metrics.rate_limited.labels(self._feed.id).inc()
+                else:
+                    kind, level = "failure", logging.WARNING if exc.retryable else logging.ERROR
+                    self._metrics.fetch_failures.labels(self._feed.id).inc()
+                self._metrics.backoff_seconds.labels(self._feed.id, kind).inc(delay)
                 log.log(level, "feed %s: %s; next attempt in %.1fs", self._feed.id, exc.message, delay)
                 await self._sleep(delay)
                 continue
