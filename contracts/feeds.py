@@ -133,6 +133,10 @@ FEED_APIS: tuple[Api, ...] = (TRYGDEHENDELSER, KUHR, SAMORDNING)
 REQUESTS_PER_MINUTE: Mapping[str, int] = MappingProxyType({SAMORDNING.key: 100})
 """NAV's rate limits by API key (pensjon-gw's KrakenD: 100 requests a minute)."""
 
+BUSY_503_APIS: frozenset[str] = frozenset({SAMORDNING.key})
+"""APIs whose gateway answers 503, not 429, over its limit (pensjon-gw's KrakenD, per endpoint and
+shared by every caller of NAV): there a 503 means "slow down", not an outage."""
+
 
 def _samordning(
     name: str,

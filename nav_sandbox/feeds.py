@@ -15,11 +15,15 @@ Events made at a rate are made when next looked at (any request touching the log
 the time since the rate was set calls for: no background task, and the same result.
 
 Paging follows NAV: items from the asked number on (for samordning, `side` pages of `antall`
-further), and samordning's page fields with NAV's traps (`sisteLesteSekvensnummer` is 1 or the
-total on an empty page). The sandbox finds "from number N" by number, which is NAV's offset
-paging for as long as no gap was injected.
+further), and samordning's page fields with NAV's traps (`sisteLesteSekvensnummer` is 1 on an
+empty page). Samordning's ytelser, personer and manglendeRefusjonskrav answer, as NAV's
+`SekvensnummerBetween(start, start + antall)` does, every number from `start` to `start + antall`
+inclusive (up to `antall + 1` items) in no order (`SandboxConfig.samordning_between_pages`).
+The sandbox finds "from number N" by number, which is NAV's offset paging for as long as no gap
+was injected.
 """
 
+import random
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -91,6 +95,7 @@ class SandboxFeeds:
         self._recorder = recorder
         self._clock = clock
         self._logs: dict[tuple[str, str | None], EventLog] = {}
+        self._shuffle = random.Random(config.fault_seed)
 
     def log(self, feed: Feed, tpnr: str | None) -> EventLog:
         key = (feed.name, tpnr)
@@ -164,6 +169,12 @@ class SandboxFeeds:
         events = log.events[log.from_number(start) :]
         if wanted not in (None, feed.filter_all):
             events = [(s, item) for s, item in events if item["metadata"]["hjemmelgruppe"] == wanted]
+        if (
+            samordning
+            and feed.sequencing is not Sequencing.POSITION
+            and self._config.samordning_between_pages
+        ):
+            return self._between_page(request, log, start + side * size, size, side)
         page = events[side * size : side * size + size]
         items = [item for _, item in page]
         if not samordning:
@@ -173,12 +184,33 @@ class SandboxFeeds:
                 "hendelser": items,
             }
         more = len(events) > side * size + size
-        empty_last = 1 if feed.sequencing is Sequencing.POSITION else log.highest
-        query = {**request.query_params, params.page or "side": str(side + 1)}
+        return self._samordning_side(request, log, items, page[-1][0] if page else None, more, side)
+
+    def _between_page(
+        self, request: Request, log: EventLog, low: int, size: int, side: int
+    ) -> dict[str, Any]:
+        # NAV: findBy…SekvensnummerBetween(low, low + antall), both ends inclusive, no ORDER BY.
+        events = log.events[log.from_number(low) : log.from_number(low + size + 1)]
+        self._shuffle.shuffle(events)
+        last = max((s for s, _ in events), default=None)
+        more = log.highest > low + size
+        return self._samordning_side(request, log, [item for _, item in events], last, more, side)
+
+    @staticmethod
+    def _samordning_side(
+        request: Request,
+        log: EventLog,
+        items: list[dict[str, Any]],
+        last: int | None,
+        more: bool,
+        side: int,
+    ) -> dict[str, Any]:
+        query = {**request.query_params, "side": str(side + 1)}  # samordning's page parameter
         return {
             "hendelser": items,
             "sisteSekvensnummer": log.highest,
-            "sisteLesteSekvensnummer": page[-1][0] if page else empty_last,
+            # NAV's `maxOfOrNull { … } ?: 1` and `keys.lastOrNull() ?: 1`: 1 on an empty page.
+            "sisteLesteSekvensnummer": last if last is not None else 1,
             "nextUrl": str(request.url.replace_query_params(**query)) if more else None,
         }
 

@@ -48,6 +48,9 @@ class SandboxConfig:
     """Seed for the `error_rate` dice; None for a fresh one."""
     feed_events: int = 20
     """Events each feed's log (each tpnr's, for samordning) holds when first asked for."""
+    samordning_between_pages: bool = True
+    """Samordning's numbered feeds answer `start..start + antall` inclusive, shuffled, as NAV's code
+    does; False for the documented `antall` items in order."""
 
     def mount_prefix(self, api_key: str) -> str:
         return self.mount_prefixes.get(api_key, f"/{api_key}").rstrip("/")

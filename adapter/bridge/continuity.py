@@ -1,5 +1,7 @@
 """Continuity of NAV's sequence numbers, decided purely: what of a page to publish, and where next.
 
+A page's items come in number order (`parse_page` sorts them: samordning answers in no order),
+and where the bridge asks next follows from the highest number seen, never from a page length.
 Each page is checked against the number the bridge expects next:
 - **gap** (an item's number is above the expected one, and the feed has no filter that makes
   gaps normal): `halt` publishes the items before the gap, checkpoints them and stops the feed

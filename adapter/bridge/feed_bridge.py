@@ -27,6 +27,7 @@ from adapter.nav.errors import NavError
 from adapter.observability.tracing import page_span
 from adapter.settings import KafkaSettings
 from contracts.bridged import Checkpoint
+from contracts.replies import ErrorCode
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,8 @@ class FeedBridge:
             resume = Resume(checkpoint.sequence + 1)
         else:
             done = checkpoint.sequence if checkpoint else feed.feed.first_sequence - 1
-            # Beyond the checkpoint lies at most one page and its gap records.
+            # Beyond the checkpoint lies at most one page (samordning: up to page_size + 1 items)
+            # and a gap record before each item.
             published = await published_after(
                 self._kafka, feed.topic, feed.id, done, window=2 * feed.page_size + 2
             )
@@ -145,9 +147,15 @@ class FeedBridge:
             try:
                 page = await self._source.fetch(start)
             except NavError as exc:
-                self._metrics.fetch_failures.labels(self._feed.id).inc()
                 delay = self._pacer.after_failure(getattr(exc, "retry_after", None))
-                level = logging.WARNING if exc.retryable else logging.ERROR
+                if exc.code is ErrorCode.RATE_LIMITED:
+                    # NAV's gateway limit is shared by every caller: slow down, it is no outage.
+                    kind, level = "rate_limited", logging.WARNING
+                    self._metrics.rate_limited.labels(self._feed.id).inc()
+                else:
+                    kind, level = "failure", logging.WARNING if exc.retryable else logging.ERROR
+                    self._metrics.fetch_failures.labels(self._feed.id).inc()
+                self._metrics.backoff_seconds.labels(self._feed.id, kind).inc(delay)
                 log.log(
                     level,
                     "feed %s: %s; next attempt in %.1fs",

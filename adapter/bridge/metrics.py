@@ -22,6 +22,18 @@ class BridgeMetrics:
         self.fetch_failures = Counter(
             "nav_bridge_fetch_failures", "Failed requests for a page of a feed.", ["feed"], registry=registry
         )
+        self.rate_limited = Counter(
+            "nav_bridge_rate_limited",
+            "Pages NAV refused over its rate limit (429; pensjon-gw: 503): a slow-down, not a failure.",
+            ["feed"],
+            registry=registry,
+        )
+        self.backoff_seconds = Counter(
+            "nav_bridge_backoff_seconds",
+            "Seconds waited before asking NAV again after a refused page, by kind (rate_limited, failure).",
+            ["feed", "kind"],
+            registry=registry,
+        )
         self.publish_failures = Counter(
             "nav_bridge_publish_failures",
             "Pages whose publishing or checkpoint failed.",

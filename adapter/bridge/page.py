@@ -25,7 +25,9 @@ class FeedItem:
 class Page:
     start: int
     items: tuple[FeedItem, ...]
+    """In number order, whatever order NAV served them in."""
     full: bool
+    """As many items as asked for or more (samordning may answer `antall + 1`): ask again at once."""
     positional: bool
     """The items' numbers are their positions (samordning.vedtak), not NAV's own."""
     highest: int | None = None
@@ -52,8 +54,11 @@ def parse_page(feed: ConfiguredFeed, start: int, body: bytes, *, side: int = 0) 
         if sequence is None:
             sequence = Feed.position(start, side, feed.page_size, index)
         items.append(FeedItem(sequence, table.ident_of(model), raw_item))
+    if table.sequencing is not Sequencing.POSITION:
+        # Samordning's numbered feeds have no ORDER BY: order by NAV's numbers before any check.
+        items.sort(key=lambda item: item.sequence)
     highest = getattr(page, table.highest_field) if table.highest_field else None
-    # NAV's "last read" is 1 or the total on an empty page: only a non-empty page's is real.
+    # NAV's "last read" is 1 on an empty page (`?: 1`): only a non-empty page's is real.
     reported_last = getattr(page, table.page_last_field) if table.page_last_field and items else None
     return Page(
         start=start,

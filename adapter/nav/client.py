@@ -23,6 +23,7 @@ from adapter.nav.calls import build_call, interpret, nav_headers
 from adapter.nav.errors import NavUnavailable, error_for_status, from_transport
 from adapter.nav.sender import NavAnswer, NavSender
 from adapter.observability.tracing import nav_call_span
+from contracts.feeds import BUSY_503_APIS
 from contracts.lookups import LookupBase
 from contracts.operations import Operation
 from contracts.replies import ErrorCode
@@ -146,9 +147,15 @@ class NavClient:
         try:
             answer = await self._exchange(exchange, remaining)
             if not 200 <= answer.status < 300:
-                raise error_for_status(exchange.name, answer.status, answer.headers)
+                raise error_for_status(
+                    exchange.name,
+                    answer.status,
+                    answer.headers,
+                    busy_503=exchange.api_key in BUSY_503_APIS,
+                )
         except NavUnavailable as exc:
-            # A 429 is NAV pacing us, not NAV failing: Retry-After handles it, not the circuit.
+            # A 429 (pensjon-gw: a 503) is NAV pacing us, not NAV failing: back-off and
+            # Retry-After handle it, not the circuit.
             if exc.code is ErrorCode.RATE_LIMITED:
                 breaker.released()
             else:

@@ -77,12 +77,15 @@ _REJECTIONS = {
 }
 
 
-def error_for_status(name: str, status: int, headers: Mapping[str, str]) -> NavError:
-    """The NavError a non-2xx answer to call `name` stands for."""
-    if status == 429:
+def error_for_status(
+    name: str, status: int, headers: Mapping[str, str], *, busy_503: bool = False
+) -> NavError:
+    """The NavError a non-2xx answer to call `name` stands for; `busy_503`: the API's gateway
+    answers 503 over its rate limit, so a 503 is rate limiting."""
+    if status == 429 or (busy_503 and status == 503):
         return NavUnavailable(
             ErrorCode.RATE_LIMITED,
-            f"{name}: NAV is rate limiting (429)",
+            f"{name}: NAV is rate limiting ({status})",
             http_status=status,
             retry_after=retry_after_seconds(headers),
         )

@@ -164,7 +164,10 @@ class SamordningSide(NavModel, Generic[ItemT]):
     - `sisteSekvensnummer` is the highest number there is for the tpnr (the total), not "the last
       of the previous page";
     - `sisteLesteSekvensnummer` is the highest number in this page, but on an empty page it is 1
-      (vedtak) or the total (the other feeds): never trust it on an empty page.
+      in all four feeds: never trust it on an empty page.
+
+    ytelser, personer and manglendeRefusjonskrav hold every number from `sekvensnummer` to
+    `sekvensnummer + antall` (up to `antall + 1` items), in no order.
     """
 
     hendelser: list[ItemT] = []

@@ -13,6 +13,7 @@ from adapter.nav.errors import NavRejected, NavUnavailable
 from adapter.nav.sender import NavSender
 from adapter.nav.tokens import TokenCache, TokenEndpointError, TokenResponse
 from contracts import LOOKUP_REQUEST, OPERATIONS, OPERATIONS_BY_NAME, ErrorCode
+from contracts.feeds import SAMORDNING
 
 FNR = "13097248022"
 FRIKORT = OPERATIONS_BY_NAME["frikort.brev"]
@@ -48,6 +49,7 @@ def _client(
         )
         for op in OPERATIONS
     }
+    endpoints[SAMORDNING.key] = ApiEndpoint(f"https://nav.test/{SAMORDNING.key}", None)
     return NavClient(
         sender=NavSender(
             transport=httpx.MockTransport(handler),
@@ -219,3 +221,34 @@ async def test_circuit_opens_after_repeated_failures_and_stops_calls() -> None:
     assert calls == 5
     assert client.breakers["frikort"].state == "open"
     assert client.breakers["aap"].state == "closed"
+
+
+async def test_pensjon_gws_503_is_its_rate_limit_and_never_opens_the_circuit() -> None:
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(503, headers={"Retry-After": "7"} if calls % 2 else {})
+
+    client = _client(handler)
+    for attempt in range(20):  # four times the breaker's threshold
+        with pytest.raises(NavUnavailable) as caught:
+            await client.get_page(
+                SAMORDNING.key,
+                "feed samordning.ytelser.3010",
+                "/hendelser/ytelser",
+                scope="nav:pensjon/v1/samordning",
+                params=(("sekvensnummer", "1"),),
+            )
+        assert caught.value.code is ErrorCode.RATE_LIMITED
+        assert caught.value.retry_after == (7 if attempt % 2 == 0 else None)
+    assert calls == 20
+    assert client.breakers[SAMORDNING.key].state == "closed"
+
+
+async def test_elsewhere_a_503_is_an_outage() -> None:
+    client = _client(lambda request: httpx.Response(503))
+    with pytest.raises(NavUnavailable) as caught:
+        await client.call(FRIKORT, _frikort())  # type: ignore[arg-type]
+    assert caught.value.code is ErrorCode.UPSTREAM_UNAVAILABLE

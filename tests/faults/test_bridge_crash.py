@@ -20,6 +20,8 @@ RESUMED = re.compile(r"resuming at (\d+) \(checkpoint (\w+), (\d+) beyond")
 FEEDS = [
     {"feed": "trygdehendelser", "page_size": 10},
     {"feed": "samordning.vedtak", "tpnr": "3012", "page_size": 10},
+    # NAV answers up to antall + 1 items in no order here (the sandbox does the same).
+    {"feed": "samordning.ytelser", "tpnr": "3012", "page_size": 10},
 ]
 
 

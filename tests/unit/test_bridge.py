@@ -82,6 +82,69 @@ def test_vedtak_numbers_are_positions_and_empty_page_last_is_ignored() -> None:
     assert empty.items == () and empty.reported_last is None and empty.highest == 50
 
 
+YTELSER = ConfiguredFeed.of(FEEDS_BY_NAME["samordning.ytelser"], tpnr="3010", page_size=3)
+
+
+def _ytelse(n: int) -> dict[str, object]:
+    return {
+        "sekvensnummer": n,
+        "tpnr": "3010",
+        "identifikator": FNR,
+        "hendelseType": "OPPRETT",
+        "ytelseType": "ALDER",
+        "datoFom": "2024-01-01",
+    }
+
+
+def test_a_shuffled_samordning_page_of_antall_plus_one_is_checked_in_number_order() -> None:
+    # NAV answers 10..13 for sekvensnummer=10&antall=3, in no order.
+    body = orjson.dumps(
+        {
+            "hendelser": [_ytelse(n) for n in (12, 10, 13, 11)],
+            "sisteSekvensnummer": 40,
+            "sisteLesteSekvensnummer": 13,
+        }
+    )
+    page = parse_page(YTELSER, 10, body)
+    assert [i.sequence for i in page.items] == [10, 11, 12, 13]
+    assert [i.raw["sekvensnummer"] for i in page.items] == [10, 11, 12, 13]
+    assert page.full and not page.positional
+    for policy in ("halt", "gap-record"):
+        checked = check_page(page, expected=10, policy=policy)
+        assert _numbers(checked.entries) == [10, 11, 12, 13]
+        assert checked.next_sequence == 14 and checked.discontinuities == () and not checked.halted
+
+
+def test_a_shuffled_page_with_a_gap_halts_before_the_gap_not_before_the_first_item_served() -> None:
+    body = orjson.dumps(
+        {
+            "hendelser": [_ytelse(n) for n in (13, 10, 11)],
+            "sisteSekvensnummer": 40,
+            "sisteLesteSekvensnummer": 13,
+        }
+    )
+    page = parse_page(YTELSER, 10, body)
+    halted = check_page(page, expected=10, policy="halt")
+    assert _numbers(halted.entries) == [10, 11] and halted.next_sequence == 12 and halted.halted
+    recorded = check_page(page, expected=10, policy="gap-record")
+    assert _numbers(recorded.entries) == [10, 11, (12, 12), 13] and recorded.next_sequence == 14
+
+
+@pytest.mark.parametrize("name", ["ytelser", "personer", "manglende-refusjonskrav", "vedtak"])
+def test_samordning_last_read_1_on_an_empty_page_is_no_step_back(name: str) -> None:
+    feed = ConfiguredFeed.of(FEEDS_BY_NAME[f"samordning.{name}"], tpnr="3010", page_size=3)
+    body = b'{"hendelser": [], "sisteSekvensnummer": 40, "sisteLesteSekvensnummer": 1}'
+    page = parse_page(feed, 41, body)
+    assert page.items == () and page.reported_last is None and not page.full
+    checked = check_page(page, expected=41, policy="halt")
+    assert checked == check_page(page, expected=41, policy="gap-record")
+    assert checked.entries == () and checked.next_sequence == 41
+    assert checked.discontinuities == () and not checked.halted
+    # NAV's highest going down is still seen on an empty page.
+    behind = check_page(parse_page(feed, 45, body), expected=45, policy="halt")
+    assert behind.halted and behind.discontinuities[0].kind == "step_back"
+
+
 def test_a_page_off_contract_names_the_field_not_the_value() -> None:
     with pytest.raises(NavContractError) as caught:
         parse_page(
