@@ -149,6 +149,7 @@ async def test_an_unexpected_exception_is_an_internal_error_not_a_crash() -> Non
         _msg(_body(unntak_id=1))
     )
     assert orjson.loads(reply.value)["error"]["code"] == "INTERNAL"
+    assert orjson.loads(reply.value)["error"]["retryable"] is False
 
 
 async def test_a_request_id_seen_again_is_answered_without_calling_nav_again() -> None:
