@@ -16,7 +16,7 @@ from contracts.nav.pensjon import SimulerAlderspensjonRequestV3
 TOPIC_NAME_PATTERN = r"^[A-Za-z0-9._-]{1,249}$"
 """What Kafka accepts as a topic name."""
 TopicName = Annotated[str, Field(pattern=TOPIC_NAME_PATTERN)]
-Tpnr = Annotated[str, Field(pattern=r"^\d{1,4}$", description="Tjenestepensjonsordningens nummer")]
+Tpnr = Annotated[str, Field(pattern=r"^[0-9]{1,4}$", description="Tjenestepensjonsordningens nummer")]
 
 
 class LookupBase(WireModel):
