@@ -103,6 +103,34 @@ async def test_consent_required_before_calling_nav() -> None:
     assert nav.calls == []
 
 
+async def test_an_empty_consent_token_is_a_missing_one() -> None:
+    nav = FakeNav()
+    body = _body("aap.vedtak", ident=FNR, consent_token="")
+    reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
+    assert orjson.loads(reply.value)["error"]["code"] == "CONSENT_REQUIRED"
+    assert nav.calls == []
+
+
+@pytest.mark.parametrize("token", ["dG9r\r\nX-Injected: 1", "tøken", "dG9r\x00", "dG9r dG9r"])
+async def test_a_consent_token_that_is_no_header_value_is_the_callers_error(token: str) -> None:
+    nav = FakeNav()
+    body = _body("aap.vedtak", ident=FNR, consent_token=token)
+    reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
+    error = orjson.loads(reply.value)["error"]
+    assert error["code"] == "INVALID_REQUEST" and error["retryable"] is False
+    assert token not in error["message"]
+    assert nav.calls == []
+
+
+@pytest.mark.parametrize("ident", ["１３０９７２４８０２２", "١٣٠٩٧٢٤٨٠٢٢"])
+async def test_an_ident_in_non_ascii_digits_is_the_callers_error(ident: str) -> None:
+    nav = FakeNav()
+    body = _body("aap.vedtak", ident=ident, consent_token="dG9r")
+    reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
+    assert orjson.loads(reply.value)["error"]["code"] == "INVALID_REQUEST"
+    assert nav.calls == []
+
+
 async def test_expired_deadline_is_not_called() -> None:
     nav = FakeNav()
     past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
