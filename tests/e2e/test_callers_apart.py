@@ -82,3 +82,48 @@ async def test_a_forbidden_reply_to_is_answered_on_the_callers_topic_and_nothing
             assert not [a for a in stack.replies.audit if "status" in a]
         finally:
             assert adapter.terminate() == 0
+
+
+async def test_hostile_field_values_are_the_callers_error_never_internal(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    async with open_stack(kafka_bootstrap, tmp_path, in_process_adapter=False) as stack:
+        adapter = AdapterProcess(stack.environment(), tmp_path / "adapter.log")
+        adapter.start()
+        try:
+            fullwidth = "".join(chr(ord("０") + int(c)) for c in PEOPLE[0].ident)
+            cases = {
+                "fullwidth ident": (
+                    {"ident": fullwidth, "consent_token": CONSENT},
+                    ErrorCode.INVALID_REQUEST,
+                ),
+                "CRLF in the token": (
+                    {"ident": PEOPLE[0].ident, "consent_token": CONSENT + "\r\nX-Injected: 1"},
+                    ErrorCode.INVALID_REQUEST,
+                ),
+                "non-ASCII token": (
+                    {"ident": PEOPLE[0].ident, "consent_token": "tøken"},
+                    ErrorCode.INVALID_REQUEST,
+                ),
+                "empty token": ({"ident": PEOPLE[0].ident, "consent_token": ""}, ErrorCode.CONSENT_REQUIRED),
+            }
+            ids = {}
+            for name, (fields, _) in cases.items():
+                request_id = str(uuid.uuid4())
+                body = {
+                    "request_id": request_id,
+                    "operation": "aap.vedtak",
+                    "scope": "nav:arbeid/v1/aap",
+                    **fields,
+                }
+                await stack.send_raw("team-a", orjson.dumps(body), key=request_id.encode())
+                ids[name] = request_id
+            for name, (_, code) in cases.items():
+                reply = await stack.reply_for(ids[name], timeout=90)
+                assert reply["error"]["code"] == code, name
+                assert reply["error"]["retryable"] is False, name
+            assert stack.replies.dead_letters == []
+        finally:
+            assert adapter.terminate() == 0
+    log = (tmp_path / "adapter.log").read_text()
+    assert fullwidth not in log and "tøken" not in log
