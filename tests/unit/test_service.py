@@ -70,6 +70,20 @@ async def test_no_request_id_or_bad_reply_to_is_a_dead_letter() -> None:
     assert dead.topic == "dlq"
 
 
+@pytest.mark.parametrize(
+    "spelling", [str.upper, lambda s: s.replace("-", ""), lambda s: "{" + s + "}", lambda s: "urn:uuid:" + s]
+)
+async def test_a_request_id_in_another_spelling_is_a_dead_letter_not_a_reply_it_cannot_match(
+    spelling: Any,
+) -> None:
+    nav = FakeNav()
+    body = _body(unntak_id=1)
+    body["request_id"] = spelling(body["request_id"])
+    [dead] = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
+    assert dead.topic == "dlq" and b"canonical" in dict(dead.headers)[h.DLQ_REASON]
+    assert nav.calls == []
+
+
 async def test_invalid_request_gets_a_typed_error_reply_listing_problems() -> None:
     nav = FakeNav()
     body = _body("aap.vedtak", ident="13097248032", fom_dato="not a date")
