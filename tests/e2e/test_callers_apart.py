@@ -8,6 +8,7 @@ import orjson
 import pytest
 
 from contracts import ErrorCode
+from contracts import headers as h
 from nav_sandbox import PEOPLE
 from tests.support.processes import AdapterProcess
 from tests.support.stack import open_stack
@@ -123,6 +124,15 @@ async def test_hostile_field_values_are_the_callers_error_never_internal(
                 assert reply["error"]["code"] == code, name
                 assert reply["error"]["retryable"] is False, name
             assert stack.replies.dead_letters == []
+
+            # A request_id spelled in upper case could not be matched by its caller: a dead letter.
+            upper = str(uuid.uuid4()).upper()
+            body = {"request_id": upper, "operation": "frikort.brev", "scope": "nav:helserefusjon/v1/frikort"}
+            await stack.send_raw("team-a", orjson.dumps({**body, "ident": PEOPLE[0].ident}), key=b"k")
+            await stack.wait_for(lambda: len(stack.replies.dead_letters) == 1, 60)
+            value, headers = stack.replies.dead_letters[0]
+            assert orjson.loads(value)["request_id"] == upper
+            assert b"canonical" in headers[h.DLQ_REASON]
         finally:
             assert adapter.terminate() == 0
     log = (tmp_path / "adapter.log").read_text()
