@@ -327,6 +327,9 @@ class LookupSettings(_RoleSettings):
         validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT",
         description="Where traces go; none: not exported.",
     )
+    # What one request may make the adapter handle: past these it is INVALID_REQUEST, NAV not called.
+    max_request_bytes: int = Field(1_048_576, ge=1024, description="Largest request value accepted.")
+    max_request_headers: int = Field(64, ge=1, description="Most Kafka headers a request may carry.")
 
     @model_validator(mode="after")
     def _check(self) -> "LookupSettings":

@@ -105,6 +105,7 @@ class LookupService:
 
         request: LookupBase | None = None
         try:
+            self._within_limits(msg)
             if envelope.reply_to_refused:
                 raise Refused(ErrorCode.INVALID_REQUEST, "reply_to not allowed for this caller")
             request = LOOKUP_REQUEST.validate_python(envelope.body, context=self._context)
@@ -146,6 +147,14 @@ class LookupService:
             outcome,
         )
         return [records.reply_record(envelope, key, reply), self._audit(envelope, request, outcome, key)]
+
+    def _within_limits(self, msg: Incoming) -> None:
+        if len(msg.value or b"") > self._policy.max_request_bytes:
+            raise Refused(ErrorCode.INVALID_REQUEST, f"request over {self._policy.max_request_bytes} bytes")
+        if len(msg.headers) > self._policy.max_request_headers:
+            raise Refused(
+                ErrorCode.INVALID_REQUEST, f"request with over {self._policy.max_request_headers} headers"
+            )
 
     def _audit(self, envelope: Envelope, request: LookupBase | None, outcome: str, key: bytes) -> Outgoing:
         if self._metrics is not None:

@@ -145,6 +145,18 @@ async def test_an_ident_in_non_ascii_digits_is_the_callers_error(ident: str) -> 
     assert nav.calls == []
 
 
+async def test_a_request_over_the_size_or_header_limit_is_refused_without_a_nav_call() -> None:
+    nav = FakeNav()
+    service = LookupService(nav=nav, policy=POLICY)
+    large = _body(unntak_id=1, padding="x" * (10 << 20))
+    reply, _ = await service.handle(_msg(large))
+    assert orjson.loads(reply.value)["error"]["message"] == "request over 1048576 bytes"
+    many = Incoming("req.a", 0, 8, b"k", orjson.dumps(_body(unntak_id=1)), [("h", b"v")] * 10_000)
+    reply, _ = await service.handle(many)
+    assert orjson.loads(reply.value)["error"]["message"] == "request with over 64 headers"
+    assert nav.calls == []
+
+
 async def test_expired_deadline_is_not_called() -> None:
     nav = FakeNav()
     past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
