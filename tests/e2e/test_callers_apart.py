@@ -137,3 +137,40 @@ async def test_hostile_field_values_are_the_callers_error_never_internal(
             assert adapter.terminate() == 0
     log = (tmp_path / "adapter.log").read_text()
     assert fullwidth not in log and "tøken" not in log
+
+
+async def test_a_request_past_the_size_or_header_limit_is_invalid_and_the_next_one_answered(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    async with open_stack(kafka_bootstrap, tmp_path, in_process_adapter=False) as stack:
+        env = {**stack.environment(), "ADAPTER_MAX_REQUEST_BYTES": "65536"}
+        adapter = AdapterProcess(env, tmp_path / "adapter.log")
+        adapter.start()
+        try:
+
+            def body(**extra: object) -> dict[str, object]:
+                return {
+                    "request_id": str(uuid.uuid4()),
+                    "operation": "frikort.brev",
+                    "scope": "nav:helserefusjon/v1/frikort",
+                    "ident": PEOPLE[0].ident,
+                    **extra,
+                }
+
+            large = body(padding="x" * 100_000)
+            await stack.send_raw("team-a", orjson.dumps(large), key=b"k")
+            crowded = body()
+            headers = [(f"h{i}", b"v") for i in range(10_000)]
+            await stack.producer.send_and_wait(
+                stack.topic("team-a"), orjson.dumps(crowded), key=b"k", headers=headers
+            )
+            after = body()
+            await stack.send_raw("team-a", orjson.dumps(after), key=b"k")
+
+            reply = await stack.reply_for(str(large["request_id"]), timeout=90)
+            assert reply["error"]["message"] == "request over 65536 bytes"
+            reply = await stack.reply_for(str(crowded["request_id"]), timeout=90)
+            assert reply["error"]["message"] == "request with over 64 headers"
+            assert (await stack.reply_for(str(after["request_id"]), timeout=90))["status"] == "ok"
+        finally:
+            assert adapter.terminate() == 0

@@ -111,7 +111,9 @@ def test_no_broker_address_outside_dev(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def test_producers_are_idempotent_except_on_tansu_and_compress_as_configured() -> None:
-    producer = clients.producer(KafkaSettings(bootstrap_servers="b:1", broker_kind="kafka", compression="zstd"))
+    producer = clients.producer(
+        KafkaSettings(bootstrap_servers="b:1", broker_kind="kafka", compression="zstd")
+    )
     # What aiokafka was given: a transaction manager is how it keeps an idempotent producer.
     assert producer._txn_manager is not None
     assert producer._compression_type == "zstd"
