@@ -106,6 +106,7 @@ class LookupService:
         request: LookupBase | None = None
         try:
             self._within_limits(msg)
+            self._lists_within_limit(envelope.body)
             if envelope.reply_to_refused:
                 raise Refused(ErrorCode.INVALID_REQUEST, "reply_to not allowed for this caller")
             request = LOOKUP_REQUEST.validate_python(envelope.body, context=self._context)
@@ -155,6 +156,19 @@ class LookupService:
             raise Refused(
                 ErrorCode.INVALID_REQUEST, f"request with over {self._policy.max_request_headers} headers"
             )
+
+    def _lists_within_limit(self, value: Any) -> None:
+        """Before validation, which would check each of a long list's items before its length."""
+        bound = self._policy.max_list_items
+        pending = [value]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, list) and len(item) > bound:
+                raise Refused(ErrorCode.INVALID_REQUEST, f"a list with over {bound} items")
+            if isinstance(item, list):
+                pending.extend(item)
+            elif isinstance(item, dict):
+                pending.extend(item.values())
 
     def _audit(self, envelope: Envelope, request: LookupBase | None, outcome: str, key: bytes) -> Outgoing:
         if self._metrics is not None:

@@ -38,6 +38,7 @@ def make_policy(settings: LookupSettings) -> LookupPolicy:
         retry_topics=settings.retry_topics(),
         max_request_bytes=settings.max_request_bytes,
         max_request_headers=settings.max_request_headers,
+        max_list_items=settings.max_list_items,
     )
 
 

@@ -1,6 +1,7 @@
 """The lookup service's decisions, with NAV replaced by a recording fake."""
 
 import logging
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -154,6 +155,16 @@ async def test_a_request_over_the_size_or_header_limit_is_refused_without_a_nav_
     many = Incoming("req.a", 0, 8, b"k", orjson.dumps(_body(unntak_id=1)), [("h", b"v")] * 10_000)
     reply, _ = await service.handle(many)
     assert orjson.loads(reply.value)["error"]["message"] == "request with over 64 headers"
+    assert nav.calls == []
+
+
+async def test_a_list_past_its_bound_is_refused_before_its_items_are_validated() -> None:
+    nav = FakeNav()
+    body = _body(unntak_id=1, nested={"deep": [[0] * 100_000]})
+    started = time.perf_counter()
+    reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
+    assert time.perf_counter() - started < 1.0  # generous on a busy machine; a few ms alone
+    assert orjson.loads(reply.value)["error"]["message"] == "a list with over 100 items"
     assert nav.calls == []
 
 
