@@ -143,7 +143,7 @@ async def test_a_request_past_the_size_or_header_limit_is_invalid_and_the_next_o
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
     async with open_stack(kafka_bootstrap, tmp_path, in_process_adapter=False) as stack:
-        env = {**stack.environment(), "ADAPTER_MAX_REQUEST_BYTES": "65536"}
+        env = {**stack.environment(), "ADAPTER_MAX_REQUEST_BYTES": "700000"}
         adapter = AdapterProcess(env, tmp_path / "adapter.log")
         adapter.start()
         try:
@@ -157,20 +157,24 @@ async def test_a_request_past_the_size_or_header_limit_is_invalid_and_the_next_o
                     **extra,
                 }
 
-            large = body(padding="x" * 100_000)
+            large = body(padding="x" * 800_000)
             await stack.send_raw("team-a", orjson.dumps(large), key=b"k")
             crowded = body()
             headers = [(f"h{i}", b"v") for i in range(10_000)]
             await stack.producer.send_and_wait(
                 stack.topic("team-a"), orjson.dumps(crowded), key=b"k", headers=headers
             )
+            listed = body(statuser=["A"] * 100_000)
+            await stack.send_raw("team-a", orjson.dumps(listed), key=b"k")
             after = body()
             await stack.send_raw("team-a", orjson.dumps(after), key=b"k")
 
             reply = await stack.reply_for(str(large["request_id"]), timeout=90)
-            assert reply["error"]["message"] == "request over 65536 bytes"
+            assert reply["error"]["message"] == "request over 700000 bytes"
             reply = await stack.reply_for(str(crowded["request_id"]), timeout=90)
             assert reply["error"]["message"] == "request with over 64 headers"
+            reply = await stack.reply_for(str(listed["request_id"]), timeout=90)
+            assert reply["error"]["message"] == "a list with over 100 items"
             assert (await stack.reply_for(str(after["request_id"]), timeout=90))["status"] == "ok"
         finally:
             assert adapter.terminate() == 0
