@@ -45,3 +45,33 @@ def test_filter_covers_arguments_and_tracebacks() -> None:
     output = stream.getvalue()
     assert FNR not in output
     assert "130972*****" in output and "ValueError" in output
+
+
+def test_an_uncaught_exception_s_traceback_is_scrubbed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+    import threading
+
+    from adapter.observability.logs import configure_logging
+
+    # Put back what configure_logging replaces, for the tests after this one.
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    monkeypatch.setattr(logging.getLogger(), "handlers", list(logging.getLogger().handlers))
+    configure_logging("INFO", json_lines=True)
+    token = "eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl"
+    try:
+        raise RuntimeError(f"lookup for {FNR} with {token}")
+    except RuntimeError:
+        sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+
+    def crash() -> None:
+        raise ValueError(f"ident {FNR}")
+
+    thread = threading.Thread(target=crash)
+    thread.start()
+    thread.join()
+    err = capsys.readouterr().err
+    assert "RuntimeError" in err and "ValueError" in err and "Traceback" in err
+    assert FNR not in err and "eyJzdWIiOi" not in err
