@@ -109,7 +109,7 @@ class LookupService:
             self._lists_within_limit(envelope.body)
             if envelope.reply_to_refused:
                 raise Refused(ErrorCode.INVALID_REQUEST, "reply_to not allowed for this caller")
-            request = LOOKUP_REQUEST.validate_python(envelope.body, context=self._context)
+            request = LOOKUP_REQUEST.validate_json(msg.value or b"", strict=True, context=self._context)
             deadline = self._admission.admit(envelope.request_topic, request)
             # Only after this caller's contract and policy checks: a seen id never skips them.
             digest = hashlib.sha256(request.model_dump_json().encode()).digest()
@@ -158,13 +158,17 @@ class LookupService:
             )
 
     def _lists_within_limit(self, value: Any) -> None:
-        """Before validation, which would check each of a long list's items before its length."""
+        """Before validation, which would check each of a long list's items before its length; and no
+        null anywhere, as the schema says (validation itself is strict: no "1" for 1, no true for 1)."""
         bound = self._policy.max_list_items
         pending = [value]
         while pending:
             item = pending.pop()
             if isinstance(item, list) and len(item) > bound:
                 raise Refused(ErrorCode.INVALID_REQUEST, f"a list with over {bound} items")
+            if item is None:
+                # The published schema has no null: an optional field is left out, never null.
+                raise Refused(ErrorCode.INVALID_REQUEST, "null is not a value here: leave the field out")
             if isinstance(item, list):
                 pending.extend(item)
             elif isinstance(item, dict):

@@ -168,6 +168,32 @@ async def test_a_list_past_its_bound_is_refused_before_its_items_are_validated()
     assert nav.calls == []
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"unntak_id": 1, "inkluder_sporingsinfo": None},
+        {"unntak_id": True},
+        {"unntak_id": "1000000"},
+        {"unntak_id": 1.0},
+        {"unntak_id": 1, "deadline": 0},
+    ],
+    ids=["null", "true-for-int", "string-for-int", "float-for-int", "number-for-datetime"],
+)
+async def test_what_the_schema_rejects_the_adapter_rejects(fields: dict[str, Any]) -> None:
+    nav = FakeNav()
+    reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(_body(**fields)))
+    assert orjson.loads(reply.value)["error"]["code"] == "INVALID_REQUEST"
+    assert nav.calls == []
+
+
+async def test_a_date_is_an_iso_string() -> None:
+    nav = FakeNav()
+    body = _body("aap.vedtak", ident=FNR, consent_token="dG9r", fom_dato=0)
+    reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
+    assert orjson.loads(reply.value)["error"]["code"] == "INVALID_REQUEST"
+    assert nav.calls == []
+
+
 async def test_expired_deadline_is_not_called() -> None:
     nav = FakeNav()
     past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
