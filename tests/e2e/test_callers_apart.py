@@ -107,6 +107,14 @@ async def test_hostile_field_values_are_the_callers_error_never_internal(
                     ErrorCode.INVALID_REQUEST,
                 ),
                 "empty token": ({"ident": PEOPLE[0].ident, "consent_token": ""}, ErrorCode.CONSENT_REQUIRED),
+                "number for a date": (
+                    {"ident": PEOPLE[0].ident, "consent_token": CONSENT, "fom_dato": 0},
+                    ErrorCode.INVALID_REQUEST,
+                ),
+                "null for an optional field": (
+                    {"ident": PEOPLE[0].ident, "consent_token": CONSENT, "tom_dato": None},
+                    ErrorCode.INVALID_REQUEST,
+                ),
             }
             ids = {}
             for name, (fields, _) in cases.items():
