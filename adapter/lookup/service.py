@@ -106,7 +106,7 @@ class LookupService:
         request: LookupBase | None = None
         try:
             self._within_limits(msg)
-            self._lists_within_limit(envelope.body)
+            self._no_long_list_or_null(envelope.body)
             if envelope.reply_to_refused:
                 raise Refused(ErrorCode.INVALID_REQUEST, "reply_to not allowed for this caller")
             request = LOOKUP_REQUEST.validate_json(msg.value or b"", strict=True, context=self._context)
@@ -157,7 +157,7 @@ class LookupService:
                 ErrorCode.INVALID_REQUEST, f"request with over {self._policy.max_request_headers} headers"
             )
 
-    def _lists_within_limit(self, value: Any) -> None:
+    def _no_long_list_or_null(self, value: Any) -> None:
         """Before validation, which would check each of a long list's items before its length; and no
         null anywhere, as the schema says (validation itself is strict: no "1" for 1, no true for 1)."""
         bound = self._policy.max_list_items
