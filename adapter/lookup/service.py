@@ -3,7 +3,8 @@
 Read top to bottom, `handle` is the whole story of a request:
   1. the envelope (`envelope.open_envelope`): JSON object, a request_id, a usable reply address
      (failing any of these: dead letter, since no reply can be correlated or delivered);
-  2. the request's contract, validated in full (failing: INVALID_REQUEST with every problem);
+  2. the limits (size, headers, list lengths, no null), then the request's contract, validated
+     strictly and in full (failing: INVALID_REQUEST with every problem);
   3. admission (`policy.Admission`): the operation's scope, the caller's right to it, quota,
      consent, deadline; only then the dedupe cache, keyed by (caller, request_id) and the request's
      digest, so one caller's id never answers another and a reused id is refused;
