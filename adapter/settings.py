@@ -350,6 +350,10 @@ class LookupSettings(_RoleSettings):
     caller_quotas: dict[str, float] = Field(
         default_factory=dict, description='Caller -> lookups a second, as JSON: {"team-a": 50}.'
     )
+    # What one request may make the adapter handle: past these it is INVALID_REQUEST, NAV not called.
+    max_request_bytes: int = Field(1_048_576, ge=1024, description="Largest request value accepted.")
+    max_request_headers: int = Field(64, ge=1, description="Most Kafka headers a request may carry.")
+    max_list_items: int = Field(100, ge=10, description="Most items of any list in a request.")
 
     @model_validator(mode="after")
     def _check(self) -> "LookupSettings":

@@ -16,7 +16,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, ValidationInfo
 
-_ELEVEN_DIGITS = re.compile(r"\d{11}")
+_ELEVEN_DIGITS = re.compile(r"[0-9]{11}")  # ASCII only: \d and int() also take other scripts' digits
 _K1_WEIGHTS = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 _K2_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 

@@ -3,20 +3,24 @@
 Field names are snake_case; the operations table says where each goes in NAV's HTTP request.
 """
 
+import re
 from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, SecretStr, TypeAdapter, field_serializer
+from pydantic import AwareDatetime, Field, SecretStr, TypeAdapter, field_serializer, field_validator
 
 from contracts._wire import WireModel
 from contracts.ident import Ident
 from contracts.nav.pensjon import SimulerAlderspensjonRequestV3
 
+_HEADER_VALUE = re.compile(r"[\x21-\x7e]+")
+"""Visible ASCII: what an HTTP header value can carry without being rewritten or split."""
+
 TOPIC_NAME_PATTERN = r"^[A-Za-z0-9._-]{1,249}$"
 """What Kafka accepts as a topic name."""
 TopicName = Annotated[str, Field(pattern=TOPIC_NAME_PATTERN)]
-Tpnr = Annotated[str, Field(pattern=r"^\d{1,4}$", description="Tjenestepensjonsordningens nummer")]
+Tpnr = Annotated[str, Field(pattern=r"^[0-9]{1,4}$", description="Tjenestepensjonsordningens nummer")]
 
 
 class LookupBase(WireModel):
@@ -35,6 +39,17 @@ class ConsentMixin(WireModel):
     consent_token: SecretStr | None = Field(
         None, description="The person's Altinn consent token (base64), sent as NAV-Samtykke-Token."
     )
+
+    @field_validator("consent_token", mode="before")
+    @classmethod
+    def _a_header_value_or_none(cls, value: object) -> object:
+        # An empty token is no token (CONSENT_REQUIRED, never sent); anything else becomes an HTTP
+        # header, so a CR, LF or non-ASCII character is the caller's error before any call is built.
+        if value == "":
+            return None
+        if isinstance(value, str) and not _HEADER_VALUE.fullmatch(value):
+            raise ValueError("consent_token must be visible ASCII characters only")
+        return value
 
     @field_serializer("consent_token", when_used="json")
     def _reveal_on_the_wire(self, token: SecretStr | None) -> str | None:

@@ -23,10 +23,9 @@ class ErrorCode(StrEnum):
     INTERNAL = "INTERNAL"
 
 
-RETRYABLE_CODES = frozenset(
-    {ErrorCode.RATE_LIMITED, ErrorCode.UPSTREAM_UNAVAILABLE, ErrorCode.TIMEOUT, ErrorCode.INTERNAL}
-)
-"""Codes where sending the same request again later may succeed."""
+RETRYABLE_CODES = frozenset({ErrorCode.RATE_LIMITED, ErrorCode.UPSTREAM_UNAVAILABLE, ErrorCode.TIMEOUT})
+"""Codes where sending the same request again later may succeed. Not INTERNAL: a fault in the
+adapter or in NAV's contract comes back the same on every try, so a caller must not loop on it."""
 
 
 class ReplyError(WireModel):

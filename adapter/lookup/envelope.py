@@ -62,6 +62,9 @@ def open_envelope(msg: Incoming, policy: LookupPolicy) -> Envelope:
         request_id = UUID(str(body.get("request_id")))
     except ValueError:
         raise Undeliverable("no usable request_id: a reply could not be correlated") from None
+    if body.get("request_id") != str(request_id):
+        # The reply carries the canonical spelling; under another one the caller could not match it.
+        raise Undeliverable("request_id is not a canonical UUID (lower case, with dashes)")
     reply_to = body.get("reply_to")
     refused = False
     if reply_to is None:

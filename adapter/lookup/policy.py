@@ -30,6 +30,9 @@ class LookupPolicy:
     """Caller name -> lookups a second; callers not named are not limited."""
     retry_topics: tuple[tuple[str, float], ...] = ()
     """(topic, delay in seconds) for each delayed retry after NAV stayed unavailable."""
+    max_request_bytes: int = 1_048_576
+    max_request_headers: int = 64
+    max_list_items: int = 100
 
     def reply_to_allowed(self, topic: str) -> bool:
         """Whether a caller may name `topic` in reply_to: never one of the adapter's own topics, a

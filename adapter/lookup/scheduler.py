@@ -23,8 +23,8 @@ from opentelemetry.context import Context
 
 from adapter.kafka.producer import Producer, PublishRefused
 from adapter.kafka.records import Incoming
+from adapter.lookup.dead_letters import keep_as_dead_letter
 from adapter.lookup.inflight import KeyedSequencer, OffsetTracker
-from adapter.lookup.records import dead_letter
 from adapter.lookup.service import LookupService
 from adapter.observability.tracing import current_context, lookup_span
 
@@ -137,9 +137,7 @@ class LookupScheduler:
                 log.warning(
                     "dead letter: %s (topic=%s offset=%d)", refused.reason, incoming.topic, incoming.offset
                 )
-                await self._producer.send_until_acked(
-                    [dead_letter(self._dead_letter_topic, incoming, refused.reason)]
-                )
+                await keep_as_dead_letter(self._producer, self._dead_letter_topic, incoming, refused.reason)
             self._tracker.finish(tp, incoming.offset)
         finally:
             self._slots.release()

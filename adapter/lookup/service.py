@@ -3,7 +3,8 @@
 Read top to bottom, `handle` is the whole story of a request:
   1. the envelope (`envelope.open_envelope`): JSON object, a request_id, a usable reply address
      (failing any of these: dead letter, since no reply can be correlated or delivered);
-  2. the request's contract, validated in full (failing: INVALID_REQUEST with every problem);
+  2. the limits (size, headers, list lengths, no null), then the request's contract, validated
+     strictly and in full (failing: INVALID_REQUEST with every problem);
   3. admission (`policy.Admission`): the operation's scope, the caller's right to it, quota,
      consent, deadline; only then the dedupe cache, keyed by (caller, request_id) and the request's
      digest, so one caller's id never answers another and a reused id is refused;
@@ -108,9 +109,11 @@ class LookupService:
 
         request: LookupBase | None = None
         try:
+            self._within_limits(msg)
+            self._no_long_list_or_null(envelope.body)
             if envelope.reply_to_refused:
                 raise Refused(ErrorCode.INVALID_REQUEST, "reply_to not allowed for this caller")
-            request = LOOKUP_REQUEST.validate_python(envelope.body, context=self._context)
+            request = LOOKUP_REQUEST.validate_json(msg.value or b"", strict=True, context=self._context)
             deadline = self._admission.admit(envelope.request_topic, request)
             # Only after this caller's contract and policy checks: a seen id never skips them.
             digest = hashlib.sha256(request.model_dump_json().encode()).digest()
@@ -169,6 +172,31 @@ class LookupService:
             "caller": self._policy.caller(topic),
             "outcome": outcome,
         }
+
+    def _within_limits(self, msg: Incoming) -> None:
+        if len(msg.value or b"") > self._policy.max_request_bytes:
+            raise Refused(ErrorCode.INVALID_REQUEST, f"request over {self._policy.max_request_bytes} bytes")
+        if len(msg.headers) > self._policy.max_request_headers:
+            raise Refused(
+                ErrorCode.INVALID_REQUEST, f"request with over {self._policy.max_request_headers} headers"
+            )
+
+    def _no_long_list_or_null(self, value: Any) -> None:
+        """Before validation, which would check each of a long list's items before its length; and no
+        null anywhere, as the schema says (validation itself is strict: no "1" for 1, no true for 1)."""
+        bound = self._policy.max_list_items
+        pending = [value]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, list) and len(item) > bound:
+                raise Refused(ErrorCode.INVALID_REQUEST, f"a list with over {bound} items")
+            if item is None:
+                # The published schema has no null: an optional field is left out, never null.
+                raise Refused(ErrorCode.INVALID_REQUEST, "null is not a value here: leave the field out")
+            if isinstance(item, list):
+                pending.extend(item)
+            elif isinstance(item, dict):
+                pending.extend(item.values())
 
     def _audit(self, envelope: Envelope, request: LookupBase | None, outcome: str, key: bytes) -> Outgoing:
         if self._metrics is not None:

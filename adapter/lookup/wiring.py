@@ -36,6 +36,9 @@ def make_policy(settings: LookupSettings) -> LookupPolicy:
         dedupe_window_seconds=settings.dedupe_window_seconds,
         quotas_per_second=settings.caller_quotas,
         retry_topics=settings.retry_topics(),
+        max_request_bytes=settings.max_request_bytes,
+        max_request_headers=settings.max_request_headers,
+        max_list_items=settings.max_list_items,
     )
 
 

@@ -64,7 +64,9 @@ def create_health_app(
 @contextlib.asynccontextmanager
 async def serve_health(app: Starlette, host: str, port: int) -> AsyncIterator[None]:
     """The health server, running while the block runs."""
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, log_config=None)
+    )
     task = asyncio.create_task(server.serve())
     try:
         yield

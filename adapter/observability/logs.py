@@ -6,13 +6,16 @@ they apply `stack_trace`, `trace_id`/`span_id` (the current span's) and the stru
 `FIELDS`, passed as `extra=` by the code that logs. Redaction runs over every value, and on the
 handler, so it covers every logger, including libraries' (httpx logs URLs; aiokafka logs keys in
 some errors): any 11-digit run is masked as an ident, and bearer tokens, JWTs and
-`NAV-Samtykke-Token` values are replaced.
+`NAV-Samtykke-Token` values are replaced. Uncaught exceptions (in the
+main thread or any other) are logged through the same handler rather than printed raw.
 """
 
 import logging
 import re
 import sys
+import threading
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any
 
 import orjson
@@ -98,3 +101,24 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     root.setLevel(level)
     for noisy in ("aiokafka", "httpx", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # A crash would otherwise print its traceback straight to stderr, past the redaction.
+    sys.excepthook = _log_uncaught
+    threading.excepthook = _log_uncaught_in_thread
+
+
+_CRASH = logging.getLogger("adapter.crash")
+
+
+def _log_uncaught(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    _CRASH.critical("uncaught %s", kind.__name__, exc_info=(kind, value, tb))
+
+
+def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is not None:
+        thread = args.thread.name if args.thread is not None else "?"
+        _CRASH.critical(
+            "uncaught %s in thread %s",
+            args.exc_type.__name__,
+            thread,
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+        )

@@ -8,6 +8,7 @@ import orjson
 import pytest
 
 from contracts import ErrorCode
+from contracts import headers as h
 from nav_sandbox import PEOPLE
 from tests.support.processes import AdapterProcess
 from tests.support.stack import open_stack
@@ -80,5 +81,108 @@ async def test_a_forbidden_reply_to_is_answered_on_the_callers_topic_and_nothing
             # audit topic holds audit records only, no reply.
             assert stack.replies.dead_letters == []
             assert not [a for a in stack.replies.audit if "status" in a]
+        finally:
+            assert adapter.terminate() == 0
+
+
+async def test_hostile_field_values_are_the_callers_error_never_internal(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    async with open_stack(kafka_bootstrap, tmp_path, in_process_adapter=False) as stack:
+        adapter = AdapterProcess(stack.environment(), tmp_path / "adapter.log")
+        adapter.start()
+        try:
+            fullwidth = "".join(chr(ord("０") + int(c)) for c in PEOPLE[0].ident)
+            cases = {
+                "fullwidth ident": (
+                    {"ident": fullwidth, "consent_token": CONSENT},
+                    ErrorCode.INVALID_REQUEST,
+                ),
+                "CRLF in the token": (
+                    {"ident": PEOPLE[0].ident, "consent_token": CONSENT + "\r\nX-Injected: 1"},
+                    ErrorCode.INVALID_REQUEST,
+                ),
+                "non-ASCII token": (
+                    {"ident": PEOPLE[0].ident, "consent_token": "tøken"},
+                    ErrorCode.INVALID_REQUEST,
+                ),
+                "empty token": ({"ident": PEOPLE[0].ident, "consent_token": ""}, ErrorCode.CONSENT_REQUIRED),
+                "number for a date": (
+                    {"ident": PEOPLE[0].ident, "consent_token": CONSENT, "fom_dato": 0},
+                    ErrorCode.INVALID_REQUEST,
+                ),
+                "null for an optional field": (
+                    {"ident": PEOPLE[0].ident, "consent_token": CONSENT, "tom_dato": None},
+                    ErrorCode.INVALID_REQUEST,
+                ),
+            }
+            ids = {}
+            for name, (fields, _) in cases.items():
+                request_id = str(uuid.uuid4())
+                body = {
+                    "request_id": request_id,
+                    "operation": "aap.vedtak",
+                    "scope": "nav:arbeid/v1/aap",
+                    **fields,
+                }
+                await stack.send_raw("team-a", orjson.dumps(body), key=request_id.encode())
+                ids[name] = request_id
+            for name, (_, code) in cases.items():
+                reply = await stack.reply_for(ids[name], timeout=90)
+                assert reply["error"]["code"] == code, name
+                assert reply["error"]["retryable"] is False, name
+            assert stack.replies.dead_letters == []
+
+            # A request_id spelled in upper case could not be matched by its caller: a dead letter.
+            upper = str(uuid.uuid4()).upper()
+            body = {"request_id": upper, "operation": "frikort.brev", "scope": "nav:helserefusjon/v1/frikort"}
+            await stack.send_raw("team-a", orjson.dumps({**body, "ident": PEOPLE[0].ident}), key=b"k")
+            await stack.wait_for(lambda: len(stack.replies.dead_letters) == 1, 60)
+            value, headers = stack.replies.dead_letters[0]
+            assert orjson.loads(value)["request_id"] == upper
+            assert b"canonical" in headers[h.DLQ_REASON]
+        finally:
+            assert adapter.terminate() == 0
+    log = (tmp_path / "adapter.log").read_text()
+    assert fullwidth not in log and "tøken" not in log
+
+
+async def test_a_request_past_the_size_or_header_limit_is_invalid_and_the_next_one_answered(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    async with open_stack(kafka_bootstrap, tmp_path, in_process_adapter=False) as stack:
+        env = {**stack.environment(), "ADAPTER_MAX_REQUEST_BYTES": "700000"}
+        adapter = AdapterProcess(env, tmp_path / "adapter.log")
+        adapter.start()
+        try:
+
+            def body(**extra: object) -> dict[str, object]:
+                return {
+                    "request_id": str(uuid.uuid4()),
+                    "operation": "frikort.brev",
+                    "scope": "nav:helserefusjon/v1/frikort",
+                    "ident": PEOPLE[0].ident,
+                    **extra,
+                }
+
+            large = body(padding="x" * 800_000)
+            await stack.send_raw("team-a", orjson.dumps(large), key=b"k")
+            crowded = body()
+            headers = [(f"h{i}", b"v") for i in range(10_000)]
+            await stack.producer.send_and_wait(
+                stack.topic("team-a"), orjson.dumps(crowded), key=b"k", headers=headers
+            )
+            listed = body(statuser=["A"] * 100_000)
+            await stack.send_raw("team-a", orjson.dumps(listed), key=b"k")
+            after = body()
+            await stack.send_raw("team-a", orjson.dumps(after), key=b"k")
+
+            reply = await stack.reply_for(str(large["request_id"]), timeout=90)
+            assert reply["error"]["message"] == "request over 700000 bytes"
+            reply = await stack.reply_for(str(crowded["request_id"]), timeout=90)
+            assert reply["error"]["message"] == "request with over 64 headers"
+            reply = await stack.reply_for(str(listed["request_id"]), timeout=90)
+            assert reply["error"]["message"] == "a list with over 100 items"
+            assert (await stack.reply_for(str(after["request_id"]), timeout=90))["status"] == "ok"
         finally:
             assert adapter.terminate() == 0

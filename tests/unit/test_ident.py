@@ -76,3 +76,14 @@ def test_leap_day_depends_on_century() -> None:
 def test_mask_keeps_only_the_birth_date() -> None:
     assert mask_ident("13097248022") == "130972*****"
     assert mask_ident("short") == "***"
+
+
+@pytest.mark.parametrize(
+    "digits",
+    ["０１２３４５６７８９", "٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹"],
+    ids=["fullwidth", "arabic-indic", "extended-arabic-indic"],
+)
+def test_an_ident_in_another_script_s_digits_is_refused(digits: str) -> None:
+    spelled = "".join(digits[int(c)] for c in VALID[0])
+    with pytest.raises(InvalidIdent):
+        check_ident(spelled)

@@ -92,3 +92,33 @@ def test_an_exception_is_a_scrubbed_stack_trace_field() -> None:
     assert line["message"] == "failed"
     assert "ValueError: bad ident 130972*****" in line["stack_trace"]
     assert FNR not in json.dumps(line)
+
+
+def test_an_uncaught_exception_s_traceback_is_scrubbed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+    import threading
+
+    from adapter.observability.logs import configure_logging
+
+    # Put back what configure_logging replaces, for the tests after this one.
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    monkeypatch.setattr(logging.getLogger(), "handlers", list(logging.getLogger().handlers))
+    configure_logging("INFO", json_lines=True)
+    token = "eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl"
+    try:
+        raise RuntimeError(f"lookup for {FNR} with {token}")
+    except RuntimeError:
+        sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+
+    def crash() -> None:
+        raise ValueError(f"ident {FNR}")
+
+    thread = threading.Thread(target=crash)
+    thread.start()
+    thread.join()
+    err = capsys.readouterr().out  # the runtime roles' JSON lines go to stdout
+    assert "RuntimeError" in err and "ValueError" in err and "Traceback" in err
+    assert FNR not in err and "eyJzdWIiOi" not in err

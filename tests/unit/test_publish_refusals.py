@@ -5,10 +5,17 @@ from typing import Any, cast
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaConnectionError, TopicAuthorizationFailedError
+from aiokafka.errors import (
+    KafkaConnectionError,
+    MessageSizeTooLargeError,
+    TopicAuthorizationFailedError,
+    UnknownTopicOrPartitionError,
+)
 
 from adapter.kafka.producer import Producer, PublishRefused
-from adapter.kafka.records import Outgoing
+from adapter.kafka.records import Incoming, Outgoing
+from adapter.lookup.dead_letters import keep_as_dead_letter
+from contracts import headers as h
 
 
 class FailingProducer:
@@ -44,3 +51,46 @@ async def test_a_passing_failure_is_retried_until_acknowledged() -> None:
     producer = Producer(cast(AIOKafkaProducer, fake), max_backoff=0.01, refused_after=3)
     await producer.send_until_acked([RECORD])
     assert fake.sends == 6
+
+
+class RefusingTopic:
+    """Refuses every record over `max_bytes` on `topic`, and, with `refuse_all`, every record there."""
+
+    def __init__(self, topic: str, *, max_bytes: int = 1 << 20, refuse_all: bool = False) -> None:
+        self.topic, self.max_bytes, self.refuse_all = topic, max_bytes, refuse_all
+        self.acked: list[tuple[str, bytes, list[tuple[str, bytes]]]] = []
+
+    async def send(self, topic: str, value: bytes, **options: Any) -> "asyncio.Future[None]":
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if topic == self.topic and (self.refuse_all or len(value) > self.max_bytes):
+            done.set_exception(
+                MessageSizeTooLargeError() if not self.refuse_all else UnknownTopicOrPartitionError()
+            )
+        else:
+            self.acked.append((topic, value, options["headers"]))
+            done.set_result(None)
+        return done
+
+
+REQUEST = Incoming("req.a", 2, 41, b"person-key", b"x" * 100, (("trace", b"1"),))
+
+
+async def test_a_dead_letter_too_large_for_kafka_is_kept_as_its_reason_alone() -> None:
+    fake = RefusingTopic("dlq", max_bytes=10)
+    producer = Producer(cast(AIOKafkaProducer, fake), max_backoff=0.01, refused_after=2)
+    assert await keep_as_dead_letter(producer, "dlq", REQUEST, "reply refused") is True
+    [(topic, value, headers)] = fake.acked
+    assert topic == "dlq" and value == b""
+    named = dict(headers)
+    assert b"reply refused" in named[h.DLQ_REASON] and b"MessageSizeTooLargeError" in named[h.DLQ_REASON]
+    assert named[h.DLQ_SOURCE_OFFSET] == b"41" and "trace" not in named
+
+
+async def test_a_dead_letter_refused_outright_ends_in_a_log_line_not_an_exception(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake = RefusingTopic("dlq", refuse_all=True)
+    producer = Producer(cast(AIOKafkaProducer, fake), max_backoff=0.01, refused_after=2)
+    assert await keep_as_dead_letter(producer, "dlq", REQUEST, "reply refused") is False
+    assert fake.acked == []
+    assert "offset=41" in caplog.text and "person-key" not in caplog.text

@@ -1,6 +1,7 @@
 """The lookup service's decisions, with NAV replaced by a recording fake."""
 
 import logging
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -70,6 +71,20 @@ async def test_no_request_id_or_bad_reply_to_is_a_dead_letter() -> None:
     assert dead.topic == "dlq"
 
 
+@pytest.mark.parametrize(
+    "spelling", [str.upper, lambda s: s.replace("-", ""), lambda s: "{" + s + "}", lambda s: "urn:uuid:" + s]
+)
+async def test_a_request_id_in_another_spelling_is_a_dead_letter_not_a_reply_it_cannot_match(
+    spelling: Any,
+) -> None:
+    nav = FakeNav()
+    body = _body(unntak_id=1)
+    body["request_id"] = spelling(body["request_id"])
+    [dead] = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
+    assert dead.topic == "dlq" and b"canonical" in dict(dead.headers)[h.DLQ_REASON]
+    assert nav.calls == []
+
+
 async def test_invalid_request_gets_a_typed_error_reply_listing_problems() -> None:
     nav = FakeNav()
     body = _body("aap.vedtak", ident="13097248032", fom_dato="not a date")
@@ -100,6 +115,82 @@ async def test_consent_required_before_calling_nav() -> None:
     nav = FakeNav()
     reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(_body("aap.vedtak", ident=FNR)))
     assert orjson.loads(reply.value)["error"]["code"] == "CONSENT_REQUIRED"
+    assert nav.calls == []
+
+
+async def test_an_empty_consent_token_is_a_missing_one() -> None:
+    nav = FakeNav()
+    body = _body("aap.vedtak", ident=FNR, consent_token="")
+    reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
+    assert orjson.loads(reply.value)["error"]["code"] == "CONSENT_REQUIRED"
+    assert nav.calls == []
+
+
+@pytest.mark.parametrize("token", ["dG9r\r\nX-Injected: 1", "tøken", "dG9r\x00", "dG9r dG9r"])
+async def test_a_consent_token_that_is_no_header_value_is_the_callers_error(token: str) -> None:
+    nav = FakeNav()
+    body = _body("aap.vedtak", ident=FNR, consent_token=token)
+    reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
+    error = orjson.loads(reply.value)["error"]
+    assert error["code"] == "INVALID_REQUEST" and error["retryable"] is False
+    assert token not in error["message"]
+    assert nav.calls == []
+
+
+@pytest.mark.parametrize("ident", ["１３０９７２４８０２２", "١٣٠٩٧٢٤٨٠٢٢"])
+async def test_an_ident_in_non_ascii_digits_is_the_callers_error(ident: str) -> None:
+    nav = FakeNav()
+    body = _body("aap.vedtak", ident=ident, consent_token="dG9r")
+    reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
+    assert orjson.loads(reply.value)["error"]["code"] == "INVALID_REQUEST"
+    assert nav.calls == []
+
+
+async def test_a_request_over_the_size_or_header_limit_is_refused_without_a_nav_call() -> None:
+    nav = FakeNav()
+    service = LookupService(nav=nav, policy=POLICY)
+    large = _body(unntak_id=1, padding="x" * (10 << 20))
+    reply, _ = await service.handle(_msg(large))
+    assert orjson.loads(reply.value)["error"]["message"] == "request over 1048576 bytes"
+    many = Incoming("req.a", 0, 8, b"k", orjson.dumps(_body(unntak_id=1)), [("h", b"v")] * 10_000)
+    reply, _ = await service.handle(many)
+    assert orjson.loads(reply.value)["error"]["message"] == "request with over 64 headers"
+    assert nav.calls == []
+
+
+async def test_a_list_past_its_bound_is_refused_before_its_items_are_validated() -> None:
+    nav = FakeNav()
+    body = _body(unntak_id=1, nested={"deep": [[0] * 100_000]})
+    started = time.perf_counter()
+    reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
+    assert time.perf_counter() - started < 1.0  # generous on a busy machine; a few ms alone
+    assert orjson.loads(reply.value)["error"]["message"] == "a list with over 100 items"
+    assert nav.calls == []
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"unntak_id": 1, "inkluder_sporingsinfo": None},
+        {"unntak_id": True},
+        {"unntak_id": "1000000"},
+        {"unntak_id": 1.0},
+        {"unntak_id": 1, "deadline": 0},
+    ],
+    ids=["null", "true-for-int", "string-for-int", "float-for-int", "number-for-datetime"],
+)
+async def test_what_the_schema_rejects_the_adapter_rejects(fields: dict[str, Any]) -> None:
+    nav = FakeNav()
+    reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(_body(**fields)))
+    assert orjson.loads(reply.value)["error"]["code"] == "INVALID_REQUEST"
+    assert nav.calls == []
+
+
+async def test_a_date_is_an_iso_string() -> None:
+    nav = FakeNav()
+    body = _body("aap.vedtak", ident=FNR, consent_token="dG9r", fom_dato=0)
+    reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
+    assert orjson.loads(reply.value)["error"]["code"] == "INVALID_REQUEST"
     assert nav.calls == []
 
 
@@ -149,6 +240,7 @@ async def test_an_unexpected_exception_is_an_internal_error_not_a_crash() -> Non
         _msg(_body(unntak_id=1))
     )
     assert orjson.loads(reply.value)["error"]["code"] == "INTERNAL"
+    assert orjson.loads(reply.value)["error"]["retryable"] is False
 
 
 async def test_a_request_id_seen_again_is_answered_without_calling_nav_again() -> None:
