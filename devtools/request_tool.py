@@ -8,6 +8,7 @@ import orjson
 from aiokafka import TopicPartition
 
 from adapter.kafka import clients
+from adapter.kafka.topics import partitions_of
 from adapter.settings import KafkaSettings
 from contracts import headers as h
 from contracts.operations import OPERATIONS_BY_NAME
@@ -48,10 +49,7 @@ async def request_reply(
     await consumer.start()
     await producer.start()
     try:
-        await consumer.topics()  # loads metadata, so the reply topic's partitions are known
-        partitions = [
-            TopicPartition(reply_topic, p) for p in (consumer.partitions_for_topic(reply_topic) or {0})
-        ]
+        partitions = await partitions_of(consumer, reply_topic) or [TopicPartition(reply_topic, 0)]
         consumer.assign(partitions)
         await consumer.seek_to_end(*partitions)
         for tp in partitions:  # pin the position before sending, so the reply cannot slip past

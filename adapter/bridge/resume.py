@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from adapter.kafka.offsets import exact_end_offsets, range_reader
+from adapter.kafka.topics import partitions_of
 from adapter.settings import KafkaSettings
 from contracts import headers as h
 from contracts.bridged import Checkpoint
@@ -73,8 +74,7 @@ async def published_after(
     consumer = range_reader(kafka)
     await consumer.start()
     try:
-        await consumer.topics()  # fetches the cluster's metadata, so the partitions are known
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        partitions = await partitions_of(consumer, topic)
         if not partitions:
             return Published(frozenset(), covered=True)
         consumer.assign(partitions)

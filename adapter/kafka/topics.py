@@ -1,7 +1,10 @@
-"""Creating topics where the deployment lets the adapter do so (development, tests)."""
+"""Creating topics where the deployment lets the adapter do so (development, tests), and reading
+which partitions a topic has."""
 
+import asyncio
 import contextlib
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -36,3 +39,23 @@ async def ensure_topics(
             await admin.create_topics(new)
     finally:
         await admin.close()
+
+
+async def partitions_of(
+    consumer: AIOKafkaConsumer, topic: str, *, timeout: float = 5.0
+) -> list[TopicPartition]:
+    """The topic's partitions in order, from metadata fetched now; [] when there is no such topic.
+
+    `consumer.partitions_for_topic` answers from the client's cached metadata, which a consumer
+    without a subscription refreshes only every few minutes: a topic created since it started is
+    unknown to it on Apache Kafka. A topic the broker lists before its partitions are known (just
+    created) is asked about again until `timeout`.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        cluster = await consumer._client.fetch_all_metadata()
+        known = cluster.partitions_for_topic(topic)
+        if known or topic not in cluster.topics() or loop.time() > deadline:
+            return [TopicPartition(topic, p) for p in sorted(known or ())]
+        await asyncio.sleep(0.1)

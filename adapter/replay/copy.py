@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from adapter.kafka import clients
 from adapter.kafka.offsets import exact_end_offsets, range_reader
 from adapter.kafka.records import Incoming, Outgoing
+from adapter.kafka.topics import partitions_of
 from adapter.replay.select import Range, Selection
 from adapter.settings import KafkaSettings
 
@@ -47,13 +48,10 @@ async def _offsets_at(
 async def _bounds(
     kafka: KafkaSettings, consumer: AIOKafkaConsumer, source: str, span: Range
 ) -> dict[TopicPartition, tuple[int, int]]:
-    await consumer.topics()
-    known = consumer.partitions_for_topic(source)
+    known = await partitions_of(consumer, source)
     if not known:
         raise ValueError(f"topic {source} does not exist")
-    partitions = [
-        TopicPartition(source, p) for p in sorted(known) if span.partitions is None or p in span.partitions
-    ]
+    partitions = [tp for tp in known if span.partitions is None or tp.partition in span.partitions]
     consumer.assign(partitions)
     begins = await consumer.beginning_offsets(partitions)
     ends = await exact_end_offsets(kafka, consumer, partitions)

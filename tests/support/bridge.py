@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapter.bridge.app import run_bridge
 from adapter.kafka.offsets import exact_end_offsets, range_reader
+from adapter.kafka.topics import partitions_of
 from adapter.settings import BridgeSettings, KafkaSettings, NavSettings
 from contracts import headers as h
 from devtools.dev import dev_nav_settings, serve_sandbox
@@ -53,8 +53,7 @@ async def read_topic(bootstrap: str, topic: str) -> list[Record]:
     consumer = range_reader(kafka)
     await consumer.start()
     try:
-        await consumer.topics()
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        partitions = await partitions_of(consumer, topic)
         if not partitions:
             return []
         consumer.assign(partitions)

@@ -15,10 +15,10 @@ from typing import Any
 
 import httpx
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from adapter.kafka import clients
-from adapter.kafka.topics import ensure_topics
+from adapter.kafka.topics import ensure_topics, partitions_of
 from adapter.lookup.app import run_lookups
 from adapter.settings import KafkaSettings, LookupSettings, NavSettings
 from contracts import headers as h
@@ -151,10 +151,7 @@ async def open_stack(
         consumer = clients.consumer(kafka, auto_offset_reset="earliest", fetch_max_wait_ms=50)
         producer = clients.producer(kafka)
         await consumer.start()
-        await consumer.topics()
-        consumer.assign(
-            [TopicPartition(t, p) for t in outputs for p in consumer.partitions_for_topic(t) or ()]
-        )
+        consumer.assign([tp for t in outputs for tp in await partitions_of(consumer, t)])
         await producer.start()
         stop = asyncio.Event()
         collector = asyncio.create_task(_collect(consumer, settings, replies))
