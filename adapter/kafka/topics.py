@@ -57,5 +57,11 @@ async def partitions_of(
         cluster = await consumer._client.fetch_all_metadata()
         known = cluster.partitions_for_topic(topic)
         if known or topic not in cluster.topics() or loop.time() > deadline:
-            return [TopicPartition(topic, p) for p in sorted(known or ())]
+            break
         await asyncio.sleep(0.1)
+    if known:
+        # The client's own metadata must know the leaders too, else the first offset lookups
+        # and fetches of the partitions find nothing.
+        consumer._client.add_topic(topic)
+        await consumer._client.force_metadata_update()
+    return [TopicPartition(topic, p) for p in sorted(known or ())]

@@ -58,7 +58,8 @@ async def read_topic(bootstrap: str, topic: str) -> list[Record]:
             return []
         consumer.assign(partitions)
         ends = await exact_end_offsets(kafka, consumer, partitions)
-        await consumer.seek_to_beginning(*partitions)
+        for tp, begin in (await consumer.beginning_offsets(partitions)).items():
+            consumer.seek(tp, begin)  # seek_to_beginning can lose to the assignment's reset
         out: list[Record] = []
         async with asyncio.timeout(30):
             for tp in partitions:
