@@ -92,7 +92,7 @@ class ApacheKafka:
             "inter.broker.listener.name": "PLAINTEXT",
             "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             "log.dirs": str(data),
-            "num.partitions": "1",
+            "num.partitions": "4",  # as ensure_topics makes them; auto-created replay targets too
             "auto.create.topics.enable": "true",
             "offsets.topic.replication.factor": "1",
             "offsets.topic.num.partitions": "4",
