@@ -1,5 +1,6 @@
 """Kafka for the tests: TEST_KAFKA=apache (Apache Kafka from .cache/kafka) or TEST_KAFKA=tansu picks
-one; else KAFKA_BOOTSTRAP_SERVERS if set, else testcontainers if Docker answers, else Tansu."""
+one; else KAFKA_BOOTSTRAP_SERVERS if set, else Apache Kafka when java and its jars are there, else
+testcontainers if Docker answers, else Tansu."""
 
 import os
 import shutil
@@ -28,8 +29,7 @@ def _broker_choice() -> str:
         return forced
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         return "configured"
-    # Apache Kafka only when asked for until the suite passes on it (the bridge's feeds do not yet).
-    if forced == "" and os.environ.get("TEST_KAFKA_AUTO_APACHE") == "1" and apache_kafka_available():
+    if apache_kafka_available():
         return "apache"
     return "docker" if _docker_answers() else "tansu"
 
