@@ -231,7 +231,7 @@ class TopicReader:
     async def start(self) -> None:
         consumer = clients.consumer(self._kafka, enable_auto_commit=False, fetch_max_wait_ms=100)
         await consumer.start()
-        tps = [TopicPartition(self._topic, p) for p in await partitions_of(consumer, self._topic) or [0]]
+        tps = await partitions_of(consumer, self._topic) or [TopicPartition(self._topic, 0)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         self._task = asyncio.create_task(self._run(consumer))

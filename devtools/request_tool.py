@@ -49,9 +49,7 @@ async def request_reply(
     await consumer.start()
     await producer.start()
     try:
-        partitions = [
-            TopicPartition(reply_topic, p) for p in await partitions_of(consumer, reply_topic) or [0]
-        ]
+        partitions = await partitions_of(consumer, reply_topic) or [TopicPartition(reply_topic, 0)]
         consumer.assign(partitions)
         await consumer.seek_to_end(*partitions)
         for tp in partitions:  # pin the position before sending, so the reply cannot slip past

@@ -1,6 +1,6 @@
-"""Kafka for the tests: KAFKA_BOOTSTRAP_SERVERS if set, else Apache Kafka from .cache/kafka if
-java is there, else testcontainers if Docker answers, else the embedded Tansu broker.
-TEST_KAFKA=apache or TEST_KAFKA=tansu picks one of the two."""
+"""Kafka for the tests: TEST_KAFKA=apache (Apache Kafka from .cache/kafka) or TEST_KAFKA=tansu picks
+one; else KAFKA_BOOTSTRAP_SERVERS if set, else Apache Kafka when java and its jars are there, else
+testcontainers if Docker answers, else Tansu."""
 
 import os
 import shutil

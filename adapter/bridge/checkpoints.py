@@ -34,7 +34,10 @@ class CheckpointStore:
     async def start(self) -> None:
         await self._consumer.start()
         self._consumer.assign([self._partition])
-        await self._consumer.seek_to_beginning(self._partition)
+        # An explicit seek: on Apache Kafka, seek_to_beginning right after assign can lose to the
+        # assignment's own reset to the end, and the store would start past every checkpoint.
+        begins = await self._consumer.beginning_offsets([self._partition])
+        self._consumer.seek(self._partition, begins[self._partition])
         await self.catch_up()
         # Resets from before this start are settled by `latest`; only later ones are news.
         self._watching = True

@@ -74,7 +74,7 @@ async def published_after(
     consumer = range_reader(kafka)
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in await partitions_of(consumer, topic)]
+        partitions = await partitions_of(consumer, topic)
         if not partitions:
             return Published(frozenset(), covered=True)
         consumer.assign(partitions)

@@ -1,9 +1,10 @@
 """Creating topics where the deployment lets the adapter do so (development, tests), and reading
 which partitions a topic has."""
 
+import asyncio
 import contextlib
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -40,12 +41,27 @@ async def ensure_topics(
         await admin.close()
 
 
-async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> list[int]:
-    """The topic's partitions as the broker knows them now, sorted; empty if it does not exist.
+async def partitions_of(
+    consumer: AIOKafkaConsumer, topic: str, *, timeout: float = 5.0
+) -> list[TopicPartition]:
+    """The topic's partitions in order, from metadata fetched now; [] when there is no such topic.
 
-    `consumer.partitions_for_topic` reads the client's cached metadata, which holds only the topics
-    the client has asked about: Tansu answers every metadata request with all topics, Apache Kafka
-    only with those named, so a fresh reader would find no partitions there.
+    `consumer.partitions_for_topic` answers from the client's cached metadata, which a consumer
+    without a subscription refreshes only every few minutes: a topic created since it started is
+    unknown to it on Apache Kafka. A topic the broker lists before its partitions are known (just
+    created) is asked about again until `timeout`.
     """
-    cluster = await consumer._client.fetch_all_metadata()
-    return sorted(cluster.partitions_for_topic(topic) or ())
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        cluster = await consumer._client.fetch_all_metadata()
+        known = cluster.partitions_for_topic(topic)
+        if known or topic not in cluster.topics() or loop.time() > deadline:
+            break
+        await asyncio.sleep(0.1)
+    if known:
+        # The client's own metadata must know the leaders too, else the first offset lookups
+        # and fetches of the partitions find nothing.
+        consumer._client.add_topic(topic)
+        await consumer._client.force_metadata_update()
+    return [TopicPartition(topic, p) for p in sorted(known or ())]

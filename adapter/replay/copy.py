@@ -51,7 +51,7 @@ async def _bounds(
     known = await partitions_of(consumer, source)
     if not known:
         raise ValueError(f"topic {source} does not exist")
-    partitions = [TopicPartition(source, p) for p in known if span.partitions is None or p in span.partitions]
+    partitions = [tp for tp in known if span.partitions is None or tp.partition in span.partitions]
     consumer.assign(partitions)
     begins = await consumer.beginning_offsets(partitions)
     ends = await exact_end_offsets(kafka, consumer, partitions)

@@ -29,7 +29,7 @@ async def test_a_restarted_static_member_answers_before_its_session_would_time_o
     async with open_stack(
         kafka_bootstrap, tmp_path, in_process_adapter=False, kafka_session_timeout_ms=SESSION_TIMEOUT_S * 1000
     ) as stack:
-        env = {**stack.environment()}
+        env = {**stack.environment(), "KAFKA_GROUP_INSTANCE_ID": "nav-lookups-0"}
         adapter = AdapterProcess(env, tmp_path / "adapter.log")
         adapter.start()
         sent: list[str] = []

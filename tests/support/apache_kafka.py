@@ -21,6 +21,22 @@ from devtools.embedded_broker import free_port
 
 JARS = Path(__file__).resolve().parents[2] / ".cache" / "kafka"
 
+# The broker's log on stdout (the fixture sends it to broker.log): INFO, the chatty parts at WARN.
+LOG4J2 = """\
+rootLogger.level = INFO
+rootLogger.appenderRef.stdout.ref = STDOUT
+appender.stdout.type = Console
+appender.stdout.name = STDOUT
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+logger.kafka.name = kafka
+logger.kafka.level = INFO
+logger.state.name = state.change.logger
+logger.state.level = WARN
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+"""
+
 
 def apache_kafka_available() -> bool:
     """The jars are copied and a JVM is on the path."""
@@ -76,7 +92,7 @@ class ApacheKafka:
             "inter.broker.listener.name": "PLAINTEXT",
             "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             "log.dirs": str(data),
-            "num.partitions": "1",
+            "num.partitions": "4",  # as ensure_topics makes them; auto-created replay targets too
             "auto.create.topics.enable": "true",
             "offsets.topic.replication.factor": "1",
             "offsets.topic.num.partitions": "4",
@@ -90,7 +106,18 @@ class ApacheKafka:
         return "".join(f"{key}={value}\n" for key, value in lines.items())
 
     def _java(self, main: str, *args: str, heap: str = "-Xmx512m") -> list[str]:
-        return ["java", heap, "-XX:+UseSerialGC", "-cp", f"{JARS}/*", main, *args]
+        logging = self.folder / "log4j2.properties"
+        logging.write_text(LOG4J2)
+        return [
+            "java",
+            heap,
+            "-XX:+UseSerialGC",
+            f"-Dlog4j2.configurationFile={logging}",
+            "-cp",
+            f"{JARS}/*",
+            main,
+            *args,
+        ]
 
     def start(self, timeout: float = 60.0) -> "ApacheKafka":
         self.folder.mkdir(parents=True, exist_ok=True)

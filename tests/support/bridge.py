@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapter.bridge.app import run_bridge
@@ -24,9 +23,8 @@ from contracts import headers as h
 from devtools.dev import dev_nav_settings, serve_sandbox
 from devtools.devkeys import DevKeys
 from devtools.embedded_broker import free_port
-from devtools.settings_env import settings_env
 from nav_sandbox import SandboxConfig
-from tests.support.processes import AdapterProcess
+from tests.support.processes import AdapterProcess, settings_env
 
 LEASE_SESSION_MS = int(os.environ.get("TEST_BRIDGE_SESSION_MS", "1000"))
 """Tansu takes 1 s; a real Kafka wants at least its group.min.session.timeout.ms (6 s)."""
@@ -55,12 +53,13 @@ async def read_topic(bootstrap: str, topic: str) -> list[Record]:
     consumer = range_reader(kafka)
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in await partitions_of(consumer, topic)]
+        partitions = await partitions_of(consumer, topic)
         if not partitions:
             return []
         consumer.assign(partitions)
         ends = await exact_end_offsets(kafka, consumer, partitions)
-        await consumer.seek_to_beginning(*partitions)
+        for tp, begin in (await consumer.beginning_offsets(partitions)).items():
+            consumer.seek(tp, begin)  # seek_to_beginning can lose to the assignment's reset
         out: list[Record] = []
         async with asyncio.timeout(30):
             for tp in partitions:
@@ -222,20 +221,10 @@ class BridgeProcess(AdapterProcess):
     stop_timeout = 30.0
 
     def __init__(
-        self,
-        sandbox: FeedSandbox,
-        bridge: BridgeSettings,
-        log_path: Path,
-        *,
-        http_port: int = 0,
-        extra_env: dict[str, str] | None = None,
+        self, sandbox: FeedSandbox, bridge: BridgeSettings, log_path: Path, *, http_port: int = 0
     ) -> None:
         # Processes of one test share the settings; each serves its health port of its own.
-        env = {
-            **settings_env(sandbox.kafka, sandbox.nav, bridge),
-            "BRIDGE_HTTP_PORT": str(http_port),
-            **(extra_env or {}),
-        }
+        env = {**settings_env(sandbox.kafka, sandbox.nav, bridge), "BRIDGE_HTTP_PORT": str(http_port)}
         super().__init__(env, log_path)
 
     def log_count(self, text: str) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from adapter.kafka import clients
 from adapter.kafka.topics import ensure_topics, partitions_of
@@ -26,8 +26,8 @@ from contracts.operations import OPERATIONS, OPERATIONS_BY_NAME
 from devtools.dev import dev_settings, serve_sandbox
 from devtools.devkeys import make_dev_keys
 from devtools.embedded_broker import free_port
-from devtools.settings_env import settings_env
 from nav_sandbox import PEOPLE, SandboxConfig
+from tests.support.processes import settings_env
 
 ALL_SCOPES = frozenset(op.scope for op in OPERATIONS)
 LIMITED_SCOPES = frozenset({"nav:helse/v1/medlemskapsunntak"})
@@ -151,7 +151,7 @@ async def open_stack(
         consumer = clients.consumer(kafka, auto_offset_reset="earliest", fetch_max_wait_ms=50)
         producer = clients.producer(kafka)
         await consumer.start()
-        consumer.assign([TopicPartition(t, p) for t in outputs for p in await partitions_of(consumer, t)])
+        consumer.assign([tp for t in outputs for tp in await partitions_of(consumer, t)])
         await producer.start()
         stop = asyncio.Event()
         collector = asyncio.create_task(_collect(consumer, settings, replies))
