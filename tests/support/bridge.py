@@ -23,8 +23,9 @@ from contracts import headers as h
 from devtools.dev import dev_nav_settings, serve_sandbox
 from devtools.devkeys import DevKeys
 from devtools.embedded_broker import free_port
+from devtools.settings_env import settings_env
 from nav_sandbox import SandboxConfig
-from tests.support.processes import AdapterProcess, settings_env
+from tests.support.processes import AdapterProcess
 
 LEASE_SESSION_MS = int(os.environ.get("TEST_BRIDGE_SESSION_MS", "1000"))
 """Tansu takes 1 s; a real Kafka wants at least its group.min.session.timeout.ms (6 s)."""
@@ -221,10 +222,20 @@ class BridgeProcess(AdapterProcess):
     stop_timeout = 30.0
 
     def __init__(
-        self, sandbox: FeedSandbox, bridge: BridgeSettings, log_path: Path, *, http_port: int = 0
+        self,
+        sandbox: FeedSandbox,
+        bridge: BridgeSettings,
+        log_path: Path,
+        *,
+        http_port: int = 0,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         # Processes of one test share the settings; each serves its health port of its own.
-        env = {**settings_env(sandbox.kafka, sandbox.nav, bridge), "BRIDGE_HTTP_PORT": str(http_port)}
+        env = {
+            **settings_env(sandbox.kafka, sandbox.nav, bridge),
+            "BRIDGE_HTTP_PORT": str(http_port),
+            **(extra_env or {}),
+        }
         super().__init__(env, log_path)
 
     def log_count(self, text: str) -> int:

@@ -26,8 +26,8 @@ from contracts.operations import OPERATIONS, OPERATIONS_BY_NAME
 from devtools.dev import dev_settings, serve_sandbox
 from devtools.devkeys import make_dev_keys
 from devtools.embedded_broker import free_port
+from devtools.settings_env import settings_env
 from nav_sandbox import PEOPLE, SandboxConfig
-from tests.support.processes import settings_env
 
 ALL_SCOPES = frozenset(op.scope for op in OPERATIONS)
 LIMITED_SCOPES = frozenset({"nav:helse/v1/medlemskapsunntak"})
