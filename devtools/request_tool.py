@@ -6,6 +6,8 @@ from typing import Any
 
 import orjson
 from aiokafka import TopicPartition
+from pydantic import TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
 
 from adapter.kafka import clients
 from adapter.kafka.topics import partitions_of
@@ -16,13 +18,30 @@ from contracts.operations import OPERATIONS_BY_NAME
 
 def build_request(operation: str, fields: dict[str, Any]) -> dict[str, Any]:
     op = OPERATIONS_BY_NAME[operation]
-    return {"request_id": str(uuid.uuid4()), "operation": op.name, "scope": op.scope, **fields}
+    typed = {
+        name: _as_field(op.request_model.model_fields.get(name), value) for name, value in fields.items()
+    }
+    return {"request_id": str(uuid.uuid4()), "operation": op.name, "scope": op.scope, **typed}
+
+
+def _as_field(field: FieldInfo | None, value: Any) -> Any:
+    """Text typed as the request model's field says (`unntak_id=999999` a number, an ident of
+    digits a string), since the adapter validates strictly; what does not fit is sent as given,
+    for the adapter to answer."""
+    if field is None or field.annotation is None or not isinstance(value, str):
+        return value
+    adapter: TypeAdapter[Any] = TypeAdapter(field.annotation)
+    try:
+        typed = adapter.dump_python(adapter.validate_python(value), mode="json")
+    except ValidationError:
+        return value
+    # Only numbers and booleans change: text fields (idents, dates, secrets) go as written.
+    return value if isinstance(typed, str) else typed
 
 
 def parse_fields(pairs: list[str]) -> dict[str, Any]:
     """`name=value` pairs. A value that opens a JSON object or array is taken as JSON; anything
-    else stays text, which the request's contract reads as what the field is (an ident of digits
-    stays a string, `ar=2025` becomes a number)."""
+    else stays text, typed by `build_request` as the operation's field is."""
     fields: dict[str, Any] = {}
     for pair in pairs:
         name, sep, raw = pair.partition("=")
