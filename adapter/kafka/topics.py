@@ -48,15 +48,16 @@ async def partitions_of(
 
     `consumer.partitions_for_topic` answers from the client's cached metadata, which a consumer
     without a subscription refreshes only every few minutes: a topic created since it started is
-    unknown to it on Apache Kafka. A topic the broker lists before its partitions are known (just
-    created) is asked about again until `timeout`.
+    unknown to it on Apache Kafka. A topic not listed yet, or listed before its partitions are
+    known (both seen just after it was created, on a busy machine), is asked about again until
+    `timeout`.
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
         cluster = await consumer._client.fetch_all_metadata()
         known = cluster.partitions_for_topic(topic)
-        if known or topic not in cluster.topics() or loop.time() > deadline:
+        if known or loop.time() > deadline:
             break
         await asyncio.sleep(0.1)
     if known:
