@@ -5,28 +5,17 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from devtools.embedded_broker import free_port
 from nav_sandbox import PEOPLE
+from tests.support.processes import wait_for_output
 
 pytestmark = pytest.mark.e2e
 
 NAV_ADAPTER = [str(Path(sys.executable).parent / "nav-adapter")]
-
-
-def _wait_for(path: Path, text: str, process: subprocess.Popen[bytes], timeout: float) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        output = path.read_text(errors="replace")
-        if text in output:
-            return output
-        assert process.poll() is None, f"`nav-adapter dev` exited with {process.returncode}:\n{output}"
-        time.sleep(0.1)
-    raise AssertionError(f"{text!r} not printed in {timeout}s:\n{path.read_text(errors='replace')}")
 
 
 def test_dev_answers_a_first_lookup_and_request_sends_another(tmp_path: Path) -> None:
@@ -42,7 +31,7 @@ def test_dev_answers_a_first_lookup_and_request_sends_another(tmp_path: Path) ->
             stderr=subprocess.STDOUT,
         )
     try:
-        printed = _wait_for(out, "Try next", dev, timeout=120)
+        printed = wait_for_output(out, "Try next", dev, timeout=120)
         assert '"status": "ok"' in printed.split("Reply on", 1)[1]
         request = subprocess.run(
             [

@@ -15,6 +15,7 @@ import orjson
 import pytest
 
 from devtools.embedded_broker import free_port
+from tests.support.processes import wait_for_output
 
 pytestmark = pytest.mark.e2e
 
@@ -33,17 +34,6 @@ def _printed_lines(text: str) -> list[str]:
 def _doc_lines() -> list[str]:
     pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
     return [line for page in pages for line in _printed_lines(page.read_text())]
-
-
-def _wait_for(path: Path, text: str, process: "subprocess.Popen[bytes]", timeout: float) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        output = path.read_text(errors="replace")
-        if text in output:
-            return output
-        assert process.poll() is None, f"`nav-adapter dev` exited with {process.returncode}:\n{output}"
-        time.sleep(0.1)
-    raise AssertionError(f"{text!r} not printed in {timeout}s:\n{path.read_text(errors='replace')}")
 
 
 def _run_request(args: str, promise: str, kafka_port: int, env: dict[str, str]) -> str | None:
@@ -88,7 +78,7 @@ def test_every_printed_command_keeps_its_promise(tmp_path: Path) -> None:
             stderr=subprocess.STDOUT,
         )
     try:
-        banner = _wait_for(out, "Try next", dev, timeout=120)
+        banner = wait_for_output(out, "Try next", dev, timeout=120)
         time.sleep(1)  # the rest of the banner
         banner = out.read_text(errors="replace").split("Try next", 1)[1]
         lines = [*_printed_lines(banner), *_doc_lines()]

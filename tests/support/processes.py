@@ -5,6 +5,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 
@@ -48,3 +49,15 @@ def assert_no_personal_data(log: str) -> None:
     assert log.strip(), "the process logged nothing: nothing was checked"
     assert not _IDENT.search(log), "an 11-digit ident in the log"
     assert not _SECRETS.search(log), "a token or key in the log"
+
+
+def wait_for_output(path: Path, text: str, process: subprocess.Popen[bytes], timeout: float) -> str:
+    """The text of `path` once it holds `text`; fails when `process` exits or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        output = path.read_text(errors="replace")
+        if text in output:
+            return output
+        assert process.poll() is None, f"the process exited with {process.returncode}:\n{output}"
+        time.sleep(0.1)
+    raise AssertionError(f"{text!r} not printed in {timeout}s:\n{path.read_text(errors='replace')}")
