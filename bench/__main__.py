@@ -10,7 +10,6 @@ from pathlib import Path
 
 from bench import report
 from bench.bridge import run_bridge_phase
-from bench.child import BRIDGE_VARIANTS, VARIANTS
 from bench.harness import Options, Result, describe, say, stack
 from bench.lookups import run_lookups_phase
 
@@ -25,7 +24,6 @@ HELP = {
     "the embedded broker, answers a waiting fetch only after it, so it bounds the Kafka hop's latency",
     "bridge_events": "events on the sandbox feed for the bridge phase (bridge against a bare feed loop)",
 }
-WHAT_IF = {"what_if": ("adapter", VARIANTS), "bridge_what_if": ("bridge", BRIDGE_VARIANTS)}
 
 
 async def run(opts: Options) -> Result:
@@ -53,17 +51,7 @@ def parser() -> argparse.ArgumentParser:
     for field in dataclasses.fields(Options):
         flags = ["-n"] if field.name == "requests" else []
         flags.append("--" + field.name.replace("_", "-"))
-        if field.name in WHAT_IF:
-            what, variants = WHAT_IF[field.name]
-            p.add_argument(
-                *flags,
-                action="append",
-                default=[],
-                metavar="VARIANT[+VARIANT]",
-                help=f"also run the {what} with these experiments applied in its process, one of "
-                f"{', '.join(sorted(variants))} (see bench/child.py); may be repeated",
-            )
-        elif typing.get_origin(hints[field.name]) is typing.Literal:
+        if typing.get_origin(hints[field.name]) is typing.Literal:
             choices = typing.get_args(hints[field.name])
             p.add_argument(*flags, choices=choices, default=field.default, help=HELP.get(field.name))
         else:
@@ -74,12 +62,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     p = parser()
-    args = vars(p.parse_args(argv))
-    for name, (_, variants) in WHAT_IF.items():
-        if unknown := [v for asked in args[name] for v in asked.split("+") if v not in variants]:
-            p.error(f"unknown --{name.replace('_', '-')} variant(s): {', '.join(unknown)}")
-        args[name] = tuple(args[name])
-    opts = Options(**args)
+    opts = Options(**vars(p.parse_args(argv)))
     results = asyncio.run(run(opts))
     report.write(results, opts.output)
     print(f"\n{report.text_table(results)}\nwritten: {opts.output}")

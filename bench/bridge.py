@@ -1,5 +1,5 @@
 """The bridge phase: the sandbox's feed pre-loaded with N events, then the bare feed loop and the
-real bridge (checkpoints, lease; then each `--bridge-what-if`), each its own process and output
+real bridge (checkpoints, lease), each its own process and output
 topic from the feed's first number. The driver reads each topic until every number is there and
 counts the missing, duplicated and out-of-order ones; the bridge is profiled when its target is
 missed.
@@ -72,7 +72,7 @@ async def preload(stack: Stack, n: int) -> int:
 
 
 async def run(stack: Stack, opts: Options, kind: str, label: str, events: int, **run: str) -> Result:
-    topic = f"bench-{stack.run_id}.{label.replace('+', '.')}.events"  # "+" joins variants
+    topic = f"bench-{stack.run_id}.{label}.events"
     cfg = stack.config(
         BridgeConfig, topic=topic, events=events, partitions=PARTITIONS, log_level=opts.log_level, **run
     )
@@ -107,8 +107,6 @@ async def run_bridge_phase(stack: Stack, opts: Options) -> Result:
     out["bare"] = await run(stack, opts, "bare-feed", "bridge-bare", events)
     out["bridge"] = await run(stack, opts, "bridge", "bridge", events)
     out["ratio"] = ratios(out["bridge"], out["bare"], "events_per_s", "peak_rss_mb", "cpu_s_per_1000")
-    for v in opts.bridge_what_if:
-        out[f"what-if {v}"] = await run(stack, opts, "bridge", f"bridge-{v}", events, variant=v)
     if opts.profiled(missed=not report.bridge_target(out)["met"]):
         path = (opts.output.parent / "bridge-profile.txt").resolve()
         profiled = await run(stack, opts, "bridge", "bridge-profiled", events, profile_path=str(path))

@@ -42,8 +42,6 @@ class ProcConfig:
     key_id: str
     key_file: str
     log_level: str = "INFO"
-    variant: str = ""
-    """Experiments applied in the child's process first (`bench.child`); "" is the code as is."""
     profile_path: str = ""
     """If set, the child runs under pyinstrument and writes its profile here (text, .html, session)."""
 

@@ -55,10 +55,8 @@ class Options:
     profile: Literal["auto", "always", "never"] = "auto"
     log_level: str = "INFO"
     fetch_max_wait_ms: int = 5
-    what_if: tuple[str, ...] = ()
     output: Path = Path("bench-results/latest.json")
     bridge_events: int = 20_000
-    bridge_what_if: tuple[str, ...] = ()
 
     def profiled(self, missed: bool) -> bool:
         return self.profile == "always" or (self.profile == "auto" and missed)
@@ -319,7 +317,6 @@ async def measure(stack: Stack, pipe: Pipeline, reader: TopicReader, feed: Feed 
     busy, cpu = last[0] - first[0], last[2] - first[2]
     result: Result = {
         "kind": pipe.role,
-        "variant": pipe.config.variant,
         "complete": complete,
         "exit_code": code,
         f"{pipe.unit}_per_s": rate,

@@ -1,6 +1,6 @@
 """The lookups phase: the adapter against the bare pipeline, each its own process and consumer group.
 
-Throughput over N pre-loaded requests (the bare pipeline, the adapter, its experiments), the
+Throughput over N pre-loaded requests (the bare pipeline, the adapter), the
 transport comparison on a shorter topic; then at a fixed rate (half the adapter's maximum) the
 sandbox straight over HTTP, the bare pipeline and the adapter fed live, open loop; a profile of
 the adapter when a target is missed. Latency is the reply's record timestamp minus the
@@ -240,8 +240,6 @@ async def run_lookups_phase(stack: Stack, opts: Options, results: Result) -> Non
         tp["ratio"] = harness.ratios(
             tp["adapter"], tp["baseline"], "lookups_per_s", "peak_rss_mb", "cpu_s_per_1000"
         )
-        for v in opts.what_if:
-            tp[f"what-if {v}"] = await bench.run("adapter", f"adapter-{v}", n, main, variant=v)
         results["throughput"], adapter_rate = tp, tp["adapter"]["lookups_per_s"]
         if opts.transport_requests:
             short = await bench.preload("short", short_n)
@@ -256,13 +254,10 @@ async def run_lookups_phase(stack: Stack, opts: Options, results: Result) -> Non
         rate = opts.rate or adapter_rate / 2
         n = max(1, round(rate * opts.fixed_seconds))
         fixed: Result = {"rate": rate, "seconds": opts.fixed_seconds, "direct": await bench.direct(rate, n)}
-        runs = [("baseline", "baseline", ""), ("adapter", "adapter", "")]
-        for key, kind, v in [*runs, *((f"what-if {v}", "adapter", v) for v in opts.what_if)]:
-            fixed[key] = await bench.run(
-                kind, f"fixed-{kind}-{v}" if v else f"fixed-{kind}", n, rate=rate, variant=v
-            )
+        for kind in ("baseline", "adapter"):
+            run = fixed[kind] = await bench.run(kind, f"fixed-{kind}", n, rate=rate)
             for q in ("p50", "p99"):
-                fixed[f"{key}_added_{q}_ms"] = fixed[key]["latency_ms"][q] - fixed["direct"]["latency_ms"][q]
+                fixed[f"{kind}_added_{q}_ms"] = run["latency_ms"][q] - fixed["direct"]["latency_ms"][q]
         results["fixed_rate"] = fixed
     if opts.profiled(missed=not all(t["met"] for t in report.targets(results).values())):
         short = short or await bench.preload("short", short_n)

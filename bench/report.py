@@ -146,10 +146,6 @@ def _ms(value: Any) -> str:
     return figure(value, 1 if isinstance(value, float | int) and value < 100 else 0)
 
 
-def _what_ifs(runs: Result) -> list[str]:
-    return [k for k in runs if k.startswith("what-if") and isinstance(runs[k], dict)]
-
-
 def _lookup_rows(results: Result) -> Table:
     head = ["run", "lookups/s", "p50 ms", "p95 ms", "p99 ms", "peak RSS MB", "CPU s/1k", "token fetches"]
     rows: list[list[str]] = []
@@ -165,9 +161,6 @@ def _lookup_rows(results: Result) -> Table:
     for kind in ("baseline", "adapter"):
         if kind in tp:
             add(f"{kind}, {tp[kind]['requests']:,} pre-loaded", tp[kind])
-    for key in _what_ifs(tp):
-        ratio = figure(tp[key]["lookups_per_s"] / tp["baseline"]["lookups_per_s"], 2)
-        add(f"{key} ({ratio}x baseline)", tp[key])
     if r := tp.get("ratio"):
         ratios = [figure(r[k], 2) for k in ("lookups_per_s", "peak_rss_mb", "cpu_s_per_1000")]
         ratios[1:1] = [""] * 3
@@ -175,7 +168,7 @@ def _lookup_rows(results: Result) -> Table:
     for transport, run in results.get("transport", {}).items():
         add(f"adapter, {transport}, {run['requests']:,}", run)
     fixed = results.get("fixed_rate", {})
-    for kind in ("direct", "baseline", "adapter", *_what_ifs(fixed)):
+    for kind in ("direct", "baseline", "adapter"):
         if kind in fixed:
             add(
                 f"{'sandbox direct (HTTP)' if kind == 'direct' else kind} at {fixed['rate']:.0f}/s",
@@ -199,9 +192,6 @@ def _bridge_rows(results: Result) -> Table:
     for kind, name in (("bare", "bare loop (aiohttp + aiokafka)"), ("bridge", "bridge (run_bridge)")):
         if run := bridge.get(kind):
             rows.append(row(f"{name}, {run['feed']}, pages of {run['page_size']}", run))
-    for key in _what_ifs(bridge):
-        ratio = figure(bridge[key]["events_per_s"] / bridge["bare"]["events_per_s"], 2)
-        rows.append(row(f"{key} ({ratio}x bare loop)", bridge[key]))
     if r := bridge.get("ratio"):
         ratios = [figure(r["peak_rss_mb"], 2), figure(r["cpu_s_per_1000"], 2)]
         rows.append(["bridge / bare loop", figure(r["events_per_s"], 2), *[""] * 4, *ratios, ""])
@@ -233,7 +223,7 @@ def _footer(results: Result) -> str:
             "the fixed-rate runs give latency proper)"
         )
     fixed, bridge = results.get("fixed_rate", {}), results.get("bridge", {})
-    for kind in ("baseline", "adapter", *_what_ifs(fixed)):
+    for kind in ("baseline", "adapter"):
         if (added := fixed.get(f"{kind}_added_p99_ms")) is not None:
             rate = fixed["rate"]
             lines.append(

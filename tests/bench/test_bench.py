@@ -114,9 +114,8 @@ def test_lookup_settings_carry_the_run_s_topics_group_and_transport() -> None:
 
 
 def test_the_command_line_fills_every_option() -> None:
-    args = vars(parser().parse_args(["--mode", "bridge", "-n", "10", "--what-if", "loop-lag"]))
-    opts = Options(**args | {"what_if": tuple(args["what_if"]), "bridge_what_if": ()})
-    assert (opts.mode, opts.requests, opts.what_if, opts.rate) == ("bridge", 10, ("loop-lag",), None)
+    opts = Options(**vars(parser().parse_args(["--mode", "bridge", "-n", "10", "--rate", "50"])))
+    assert (opts.mode, opts.requests, opts.rate, opts.profile) == ("bridge", 10, 50.0, "auto")
     assert opts.output == Options().output
 
 

@@ -6,7 +6,6 @@ from aiokafka import ConsumerRecord
 
 from adapter.settings import KafkaSettings
 from bench.bridge import EventReader, bare_sequence, bridged_sequence
-from bench.child import BRIDGE_VARIANTS
 from bench.config import BridgeConfig
 from bench.report import category, targets, text_table
 from contracts import headers as h
@@ -79,7 +78,6 @@ def test_bridge_target_and_table() -> None:
         "bridge": {
             "bare": run(1000.0),
             "bridge": run(800.0),
-            "what-if no-linger": run(900.0),
             "ratio": {"events_per_s": 0.8, "peak_rss_mb": 1.0, "cpu_s_per_1000": 1.0},
         }
     }
@@ -87,7 +85,6 @@ def test_bridge_target_and_table() -> None:
     assert results["targets"]["bridge_ratio"]["met"] is False
     table = text_table(results)
     assert "bridge / bare loop" in table
-    assert "what-if no-linger (0.90x bare loop)" in table
     assert "lookups/s" not in table  # no lookup runs, no lookup table
 
 
@@ -96,9 +93,8 @@ def test_table_of_results_without_a_bridge_phase() -> None:
     assert "bridge run" not in text_table(results)
 
 
-def test_bridge_profile_buckets_and_experiments() -> None:
+def test_bridge_profile_buckets() -> None:
     frame = "f\x00{}\x001"
     stack = [frame.format("/work/adapter/bridge/runner.py"), frame.format("/site-packages/pydantic/main.py")]
     assert category(stack).startswith("pydantic")
     assert category(stack[:1]).startswith("the bridge's own code")
-    assert "big-batches" in BRIDGE_VARIANTS
