@@ -15,7 +15,6 @@ Both build their Kafka clients themselves: they are the baseline, not the adapte
 import asyncio
 import contextlib
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +22,7 @@ import aiohttp
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
+from adapter.lookup.inflight import OffsetTracker
 from adapter.nav.factory import maskinporten_config
 from adapter.nav.tokens import GRANT_TYPE, make_grant
 from adapter.settings import NavSettings
@@ -74,34 +74,10 @@ async def fetch_tokens(session: aiohttp.ClientSession, nav: NavSettings, scopes:
     return tokens
 
 
-class Watermarks:
-    """Per partition: offsets in the order taken; commit up to the first one not yet done."""
-
-    def __init__(self) -> None:
-        self._taken: dict[TopicPartition, deque[int]] = {}
-        self._done: dict[TopicPartition, set[int]] = {}
-        self._commit: dict[TopicPartition, int] = {}
-
-    def take(self, tp: TopicPartition, offset: int) -> None:
-        self._taken.setdefault(tp, deque()).append(offset)
-        self._done.setdefault(tp, set())
-
-    def finish(self, tp: TopicPartition, offset: int) -> None:
-        taken, done = self._taken[tp], self._done[tp]
-        done.add(offset)
-        while taken and taken[0] in done:
-            done.discard(first := taken.popleft())
-            self._commit[tp] = first + 1
-
-    def to_commit(self) -> dict[TopicPartition, int]:
-        offsets, self._commit = self._commit, {}
-        return offsets
-
-
 class BarePipeline:
     def __init__(self, config: LookupsConfig) -> None:
         self._config, self._settings = config, config.settings()
-        self._marks = Watermarks()
+        self._marks = OffsetTracker()  # the adapter's: the commit rule is the same by construction
 
     async def run(self, stop: asyncio.Event) -> None:
         cfg, nav, marks = self._config, self._settings.nav, self._marks
@@ -140,6 +116,7 @@ class BarePipeline:
             while True:
                 if offsets := marks.to_commit():
                     await consumer.commit(offsets)
+                    marks.committed(offsets)
                 if every is None:
                     return
                 await asyncio.sleep(every)

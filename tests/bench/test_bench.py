@@ -2,10 +2,8 @@
 
 from pathlib import Path
 
-from aiokafka import TopicPartition
-
 from bench.__main__ import parser
-from bench.baselines import Upstream, Watermarks, upstream_from
+from bench.baselines import Upstream, upstream_from
 from bench.config import MIX, LookupsConfig, make_request
 from bench.harness import Options
 from bench.lookups import token_check
@@ -26,19 +24,6 @@ def test_steady_rate_counts_from_the_first_reply() -> None:
     rate, seconds = steady_rate([1000, 1500, 2000])
     assert seconds == 1.0
     assert rate == 2.0
-
-
-def test_watermarks_never_pass_an_unfinished_offset() -> None:
-    tp = TopicPartition("t", 0)
-    marks = Watermarks()
-    for offset in (5, 6, 7):
-        marks.take(tp, offset)
-    marks.finish(tp, 6)
-    assert marks.to_commit() == {}
-    marks.finish(tp, 5)
-    assert marks.to_commit() == {tp: 7}
-    marks.finish(tp, 7)
-    assert marks.to_commit() == {tp: 8}
 
 
 def test_workload_requests_are_valid_and_cover_the_mix() -> None:
