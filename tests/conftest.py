@@ -71,12 +71,12 @@ def dev_keys(tmp_path_factory: pytest.TempPathFactory) -> DevKeys:
 
 
 @pytest.fixture(scope="session")
-def kafka_broker(kafka_bootstrap: str, pytestconfig: pytest.Config) -> Listeners:
+def kafka_broker(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Listeners:
     """The test broker's PLAINTEXT, mutual-TLS and SCRAM listeners with their credentials; only the
     Apache Kafka the tests start has the secured ones."""
-    listeners = pytestconfig.stash.get(_APACHE_LISTENERS, None)
-    if listeners is None:
+    if _broker_choice() != "apache":
         pytest.skip(
             f"the secured listeners are on the Apache Kafka test broker only, not on {_broker_choice()}"
         )
-    return listeners
+    request.getfixturevalue("kafka_bootstrap")
+    return pytestconfig.stash[_APACHE_LISTENERS]
