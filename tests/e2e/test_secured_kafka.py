@@ -4,6 +4,7 @@ SASL_SSL listener; the tests' own clients use the same listener. A bad credentia
 with a message that names the setting and carries no secret."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -197,3 +198,16 @@ def test_a_bad_credential_stops_the_start_naming_the_setting(
     assert "Traceback" not in output, output
     assert not any(secret in output for secret in secrets_of(env)), output
     assert kafka_broker.credentials.scram_password not in output
+
+
+def test_a_broker_that_never_answers_stops_the_start_within_30_seconds(kafka_broker: Listeners) -> None:
+    # The kernel completes the TCP handshake on a listening socket that never accepts: the TLS
+    # handshake then waits for ever unless the start gives up on its own.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        env = platform_env(kafka_broker) | {"KAFKA_BROKERS": f"127.0.0.1:{port}"}
+        code, output, seconds = _start_exit("lookups", env)
+    assert code != 0, output
+    assert seconds < 30, f"{seconds:.1f} s to stop"
+    assert "no answer within" in output and "KAFKA_BROKERS" in output, output
+    assert "Traceback" not in output, output
