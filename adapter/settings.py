@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from jwt.algorithms import RSAAlgorithm
 from jwt.exceptions import InvalidKeyError
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapter.bridge.feed import ConfiguredFeed, ContinuityPolicy
@@ -120,11 +120,17 @@ class KafkaSettings(BaseSettings):
         None,
         validation_alias=AliasChoices("KAFKA_GROUP_INSTANCE_ID", "NAIS_POD_NAME"),
         description="Static group membership: a restarted instance takes its partitions back at "
-        "once. Default on NAIS: the pod's name.",
+        "once. Default on NAIS: the pod's name; set empty for a dynamic member.",
     )
     connect_timeout_seconds: float = Field(
         20.0, gt=0, le=25, description="How long the start waits for Kafka before it stops."
     )
+
+    @field_validator("group_instance_id")
+    @classmethod
+    def _empty_means_dynamic(cls, value: str | None) -> str | None:
+        # KAFKA_GROUP_INSTANCE_ID= (empty) wins over NAIS_POD_NAME: no static membership.
+        return value or None
 
     @model_validator(mode="after")
     def _check(self) -> "KafkaSettings":

@@ -11,7 +11,9 @@ import pytest
 
 from devtools.devkeys import DevKeys, make_dev_keys
 from devtools.embedded_broker import EmbeddedBroker
-from tests.support.apache_kafka import ApacheKafka, apache_kafka_available
+from tests.support.apache_kafka import ApacheKafka, Listeners, apache_kafka_available
+
+_APACHE_LISTENERS = pytest.StashKey[Listeners]()
 
 
 def _docker_answers() -> bool:
@@ -39,7 +41,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[str]:
     choice = _broker_choice()
     if choice == "configured":
         yield os.environ["KAFKA_BOOTSTRAP_SERVERS"]
@@ -47,7 +49,9 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if choice == "apache":
         with ApacheKafka(tmp_path_factory.mktemp("apache-kafka")) as kafka:
             os.environ["KAFKA_BROKER_KIND"] = "kafka"
+            pytestconfig.stash[_APACHE_LISTENERS] = kafka.listeners
             yield kafka.bootstrap_servers
+            del pytestconfig.stash[_APACHE_LISTENERS]
         return
     if choice == "docker":
         from testcontainers.kafka import KafkaContainer
@@ -64,3 +68,15 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def dev_keys(tmp_path_factory: pytest.TempPathFactory) -> DevKeys:
     return make_dev_keys(tmp_path_factory.mktemp("bridge-keys"))
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Listeners:
+    """The test broker's PLAINTEXT, mutual-TLS and SCRAM listeners with their credentials; only the
+    Apache Kafka the tests start has the secured ones."""
+    if _broker_choice() != "apache":
+        pytest.skip(
+            f"the secured listeners are on the Apache Kafka test broker only, not on {_broker_choice()}"
+        )
+    request.getfixturevalue("kafka_bootstrap")
+    return pytestconfig.stash[_APACHE_LISTENERS]

@@ -24,7 +24,8 @@ class KafkaConfigError(Exception):
 def ssl_context(kafka: KafkaSettings) -> ssl.SSLContext | None:
     if not kafka.protocol().endswith("SSL"):
         return None
-    password = kafka.credstore_password.get_secret_value() if kafka.credstore_password else None
+    # Never None: without a password OpenSSL would ask for one on the terminal, and wait.
+    password = kafka.credstore_password.get_secret_value() if kafka.credstore_password else ""
     try:
         context: ssl.SSLContext = create_ssl_context(cafile=kafka.ca_path)
     except (OSError, ssl.SSLError) as exc:

@@ -62,6 +62,12 @@ def _reason(kafka: KafkaSettings, exc: BaseException) -> str:
         if kafka.protocol() == "SSL":
             return _client_certificate_refused(kafka)
         return "the broker closed the connection (KAFKA_SECURITY_PROTOCOL)"
+    if isinstance(exc, ConnectionResetError | BrokenPipeError) and kafka.protocol().endswith("SSL"):
+        # A listener without TLS reads the TLS hello as a request of absurd size and hangs up.
+        return (
+            "the broker hung up on the TLS handshake: not a TLS listener? "
+            "(KAFKA_BROKERS, KAFKA_SECURITY_PROTOCOL)"
+        )
     if isinstance(exc, OSError):
         return f"nothing answers there ({type(exc).__name__}; KAFKA_BROKERS)"
     return f"{type(exc).__name__} (KAFKA_BROKERS, KAFKA_SECURITY_PROTOCOL)"

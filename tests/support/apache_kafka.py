@@ -1,7 +1,9 @@
 """A single-node Apache Kafka broker (KRaft) for the tests, from the jars `make kafka-jars` copies.
 
 Loopback ports only; its data and log in the folder it is given; settings for a one-node test
-cluster (replication factor 1, no rebalance delay).
+cluster (replication factor 1, no rebalance delay). Three listeners: PLAINTEXT (what the suites
+use by default), SSL with required client certificates, and SASL_SSL with SCRAM-SHA-512 for a
+user made at format time; the certificates and the user are made fresh for each broker.
 """
 
 import asyncio
@@ -12,12 +14,14 @@ import socket
 import subprocess
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 from aiokafka.admin import AIOKafkaAdminClient
 
 from devtools.embedded_broker import free_port
+from tests.support.kafka_tls import Credentials, make_credentials
 
 JARS = Path(__file__).resolve().parents[2] / ".cache" / "kafka"
 
@@ -66,31 +70,69 @@ async def _answers_metadata(host: str, port: int) -> bool:
         await admin.close()
 
 
+@dataclass(frozen=True)
+class Listeners:
+    """Where the broker listens, by security protocol, and what a client proves itself with."""
+
+    plaintext: str
+    ssl: str  # mutual TLS: a client certificate signed by `credentials.ca` is required
+    sasl_ssl: str  # SCRAM-SHA-512 as `credentials.scram_user`, the broker checked by `credentials.ca`
+    credentials: Credentials
+
+
 class ApacheKafka:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.host = "127.0.0.1"
         self.plaintext_port = free_port()
         self.controller_port = free_port()
+        self.ssl_port = free_port()
+        self.sasl_ssl_port = free_port()
         self.log_path = folder / "broker.log"
+        self.credentials = make_credentials(folder / "tls")
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def bootstrap_servers(self) -> str:
         return f"{self.host}:{self.plaintext_port}"
 
+    @property
+    def listeners(self) -> Listeners:
+        return Listeners(
+            plaintext=self.bootstrap_servers,
+            ssl=f"{self.host}:{self.ssl_port}",
+            sasl_ssl=f"{self.host}:{self.sasl_ssl_port}",
+            credentials=self.credentials,
+        )
+
     def _properties(self) -> str:
         data = self.folder / "data"
+        clients = (
+            f"PLAINTEXT://{self.host}:{self.plaintext_port},SSL://{self.host}:{self.ssl_port},"
+            f"SASL_SSL://{self.host}:{self.sasl_ssl_port}"
+        )
         lines = {
             "process.roles": "broker,controller",
             "node.id": "1",
             "controller.quorum.voters": f"1@{self.host}:{self.controller_port}",
-            "listeners": f"PLAINTEXT://{self.host}:{self.plaintext_port},"
-            f"CONTROLLER://{self.host}:{self.controller_port}",
-            "advertised.listeners": f"PLAINTEXT://{self.host}:{self.plaintext_port}",
+            "listeners": f"{clients},CONTROLLER://{self.host}:{self.controller_port}",
+            "advertised.listeners": clients,
             "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "PLAINTEXT",
-            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "listener.security.protocol.map": (
+                "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL"
+            ),
+            # Both TLS listeners: the broker's key and certificate, and the CA it trusts, as PEM.
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": str(self.credentials.broker_keystore),
+            "ssl.truststore.type": "PEM",
+            "ssl.truststore.location": str(self.credentials.ca),
+            "listener.name.ssl.ssl.client.auth": "required",
+            "listener.name.sasl_ssl.ssl.client.auth": "none",
+            "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+            "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config": (
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+            ),
             "log.dirs": str(data),
             "num.partitions": "4",  # as ensure_topics makes them; auto-created replay targets too
             "auto.create.topics.enable": "true",
@@ -123,9 +165,19 @@ class ApacheKafka:
         self.folder.mkdir(parents=True, exist_ok=True)
         config = self.folder / "server.properties"
         config.write_text(self._properties())
+        user = self.credentials
+        scram = f"SCRAM-SHA-512=[name={user.scram_user},password={user.scram_password}]"
         formatted = subprocess.run(
             self._java(
-                "kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(config), heap="-Xmx256m"
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                _cluster_id(),
+                "-c",
+                str(config),
+                "--add-scram",
+                scram,
+                heap="-Xmx256m",
             ),
             capture_output=True,
             timeout=timeout,

@@ -25,7 +25,7 @@ from devtools.devkeys import DevKeys
 from devtools.embedded_broker import free_port
 from devtools.settings_env import settings_env
 from nav_sandbox import SandboxConfig
-from tests.support.processes import AdapterProcess
+from tests.support.processes import AdapterProcess, without_own_variables
 
 LEASE_SESSION_MS = int(os.environ.get("TEST_BRIDGE_SESSION_MS", "1000"))
 """Tansu takes 1 s; a real Kafka wants at least its group.min.session.timeout.ms (6 s)."""
@@ -48,9 +48,14 @@ class Record:
         return self.headers[h.NAV_RECORD].decode()
 
 
-async def read_topic(bootstrap: str, topic: str) -> list[Record]:
+def kafka_of(bootstrap: str | KafkaSettings) -> KafkaSettings:
+    """A PLAINTEXT address as a connection; a connection (a secured listener's) as it is."""
+    return bootstrap if isinstance(bootstrap, KafkaSettings) else KafkaSettings(bootstrap_servers=bootstrap)
+
+
+async def read_topic(bootstrap: str | KafkaSettings, topic: str) -> list[Record]:
     """Every record on `topic` now, in partition and offset order."""
-    kafka = KafkaSettings(bootstrap_servers=bootstrap)
+    kafka = kafka_of(bootstrap)
     consumer = range_reader(kafka)
     await consumer.start()
     try:
@@ -133,7 +138,9 @@ class FeedSandbox:
 
 
 @contextlib.asynccontextmanager
-async def feed_sandbox(bootstrap: str, keys: DevKeys, *, feed_events: int = 20) -> AsyncIterator[FeedSandbox]:
+async def feed_sandbox(
+    bootstrap: str | KafkaSettings, keys: DevKeys, *, feed_events: int = 20
+) -> AsyncIterator[FeedSandbox]:
     port = free_port()
     config = SandboxConfig(
         client_id="nav-adapter-dev",
@@ -146,7 +153,7 @@ async def feed_sandbox(bootstrap: str, keys: DevKeys, *, feed_events: int = 20) 
         yield FeedSandbox(
             url,
             http,
-            KafkaSettings(bootstrap_servers=bootstrap),
+            kafka_of(bootstrap),
             nav.model_copy(update={"nav_timeout_seconds": 3.0}),
         )
 
@@ -202,7 +209,7 @@ async def bridge_metric(bridge: BridgeSettings, name: str, **labels: str) -> flo
 
 
 async def wait_for_records(
-    bootstrap: str, topic: str, count: int, *, timeout: float = 30.0, kind: str | None = None
+    bootstrap: str | KafkaSettings, topic: str, count: int, *, timeout: float = 30.0, kind: str | None = None
 ) -> list[Record]:
     """The topic's records once it holds at least `count` (of `kind`), or AssertionError."""
     deadline = time.monotonic() + timeout
@@ -229,14 +236,18 @@ class BridgeProcess(AdapterProcess):
         *,
         http_port: int = 0,
         extra_env: dict[str, str] | None = None,
+        kafka_env: dict[str, str] | None = None,
     ) -> None:
+        """`kafka_env`: the Kafka connection as these variables alone (none of the tests' own)."""
         # Processes of one test share the settings; each serves its health port of its own.
         env = {
             **settings_env(sandbox.kafka, sandbox.nav, bridge),
             "BRIDGE_HTTP_PORT": str(http_port),
             **(extra_env or {}),
         }
-        super().__init__(env, log_path)
+        if kafka_env is not None:
+            env = without_own_variables(env, ("KAFKA_",)) | kafka_env
+        super().__init__(env, log_path, isolated=kafka_env is not None)
 
     def log_count(self, text: str) -> int:
         return self.log_path.read_text(errors="replace").count(text) if self.log_path.exists() else 0

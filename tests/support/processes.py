@@ -8,16 +8,24 @@ import sys
 import time
 from pathlib import Path
 
+OWN_VARIABLES = ("KAFKA_", "ADAPTER_", "BRIDGE_", "MASKINPORTEN_", "NAIS_")
+"""The prefixes of the variables the adapter reads."""
+
+
+def without_own_variables(env: dict[str, str], prefixes: tuple[str, ...] = OWN_VARIABLES) -> dict[str, str]:
+    return {k: v for k, v in env.items() if not k.startswith(prefixes)}
+
 
 class AdapterProcess:
     """`nav-adapter ROLE` (lookups by default) as a process of its own, configured through its
-    environment."""
+    environment; `isolated`, with none of the adapter's variables of the tests' own environment."""
 
     role = "lookups"
     stop_timeout = 60.0
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self._env = {**os.environ, **env}
+    def __init__(self, env: dict[str, str], log_path: Path, *, isolated: bool = False) -> None:
+        inherited = without_own_variables(dict(os.environ)) if isolated else os.environ
+        self._env = {**inherited, **env}
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -109,8 +109,15 @@ async def _collect(consumer: AIOKafkaConsumer, settings: LookupSettings, replies
 
 @contextlib.asynccontextmanager
 async def open_stack(
-    kafka_bootstrap: str, work_dir: Path, *, in_process_adapter: bool = True, **overrides: Any
+    kafka_bootstrap: str | KafkaSettings,
+    work_dir: Path,
+    *,
+    in_process_adapter: bool = True,
+    **overrides: Any,
 ) -> AsyncIterator[Stack]:
+    """`kafka_bootstrap` is a PLAINTEXT address, or the whole connection for a secured listener."""
+    given = kafka_bootstrap
+    kafka_connection = given if isinstance(given, KafkaSettings) else KafkaSettings(bootstrap_servers=given)
     keys = make_dev_keys(work_dir)
     port = free_port()
     config = SandboxConfig(
@@ -121,9 +128,7 @@ async def open_stack(
     )
     run = uuid.uuid4().hex[:8]  # fresh topics per stack, so a shared Kafka needs no cleanup
     async with serve_sandbox(config, "127.0.0.1", port) as sandbox_url:
-        base = dev_settings(
-            KafkaSettings(bootstrap_servers=kafka_bootstrap), sandbox_url, keys.key_id, keys.private_key_path
-        )
+        base = dev_settings(kafka_connection, sandbox_url, keys.key_id, keys.private_key_path)
         nav_overrides = {k: v for k, v in overrides.items() if k in NavSettings.model_fields}
         nav = base.nav.model_copy(
             update={"nav_breaker_cooldown_seconds": 0.5, "nav_timeout_seconds": 2.0, **nav_overrides}
@@ -158,7 +163,7 @@ async def open_stack(
         adapter = asyncio.create_task(run_lookups(kafka, nav, settings, stop)) if in_process_adapter else None
         async with httpx.AsyncClient(base_url=sandbox_url) as http:
             try:
-                yield Stack(kafka_bootstrap, sandbox_url, kafka, nav, settings, producer, replies, http)
+                yield Stack(kafka.brokers(), sandbox_url, kafka, nav, settings, producer, replies, http)
             finally:
                 stop.set()
                 if adapter is not None:

@@ -56,6 +56,12 @@ def test_the_platforms_names_mean_mutual_tls(tmp_path: Path, monkeypatch: pytest
     assert kafka.group_instance_id == "nav-lookups-74dbb9ff9f-7zvsh"
 
 
+def test_an_empty_group_instance_id_overrides_the_pods_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NAIS_POD_NAME", "nav-lookups-74dbb9ff9f-7zvsh")
+    monkeypatch.setenv("KAFKA_GROUP_INSTANCE_ID", "")
+    assert KafkaSettings(bootstrap_servers="b:1").group_instance_id is None
+
+
 def test_an_encrypted_key_needs_the_credstore_password(tmp_path: Path) -> None:
     cert, key = _certificate(tmp_path, password=b"credstore-secret")
     given = {"bootstrap_servers": "b:1", "ca_path": cert, "certificate_path": cert, "private_key_path": key}
