@@ -62,7 +62,7 @@ async def run_lookups(
         probe = BrokerProbe(kafka, interval=settings.broker_check_seconds)
         checks = ReadinessChecks(
             broker_connected=lambda: connected.is_set() and probe.connected,
-            token_fetched=lambda: sum(nav.tokens.fetches.values()) > 0,
+            token_fetched=lambda: sum(nav.tokens.obtained.values()) > 0,  # fetched, not only asked for
             some_api_available=lambda: any(b.state != "open" for b in nav.client.breakers.values()),
         )
         documents = {

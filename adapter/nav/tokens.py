@@ -228,6 +228,7 @@ class TokenCache:
         self.fetches: Counter[str] = Counter()
         self.hits: Counter[str] = Counter()
         self.failures: Counter[str] = Counter()  # fetches Maskinporten refused or did not answer
+        self.obtained: Counter[str] = Counter()  # fetches that brought a token
 
     async def get(self, scope: str) -> AccessToken:
         """A token for `scope` that is fresh for at least the margin, fetching if need be."""
@@ -313,4 +314,5 @@ class TokenCache:
             expires_at=started + response.expires_in,
         )
         self._tokens[scope] = token
+        self.obtained[scope] += 1
         return token
