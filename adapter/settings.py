@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from jwt.algorithms import RSAAlgorithm
 from jwt.exceptions import InvalidKeyError
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, FilePath, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapter.bridge.feed import ConfiguredFeed, ContinuityPolicy
@@ -200,7 +200,7 @@ class NavSettings(BaseSettings):
     nav_breaker_cooldown_seconds: float = Field(10.0, gt=0)
     http_transport: Literal["aiohttp", "httpx"] = "aiohttp"
     # HTTPS to NAV and Maskinporten: whom to trust, and the egress proxy NAV's platform may set.
-    nav_ca_bundle: Path | None = Field(
+    nav_ca_bundle: FilePath | None = Field(
         None,
         description="PEM file of the CAs trusted for NAV and Maskinporten, instead of the default "
         "(certifi's, or SSL_CERT_FILE / SSL_CERT_DIR where set).",

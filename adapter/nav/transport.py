@@ -70,8 +70,6 @@ def trust(settings: NavSettings) -> ssl.SSLContext | bool:
     """The CAs trusted: the bundle set, else httpx's default (certifi, or SSL_CERT_FILE/DIR)."""
     if settings.nav_ca_bundle is None:
         return True
-    if not settings.nav_ca_bundle.is_file():
-        raise ValueError(f"ADAPTER_NAV_CA_BUNDLE: no file at {settings.nav_ca_bundle}")
     return ssl.create_default_context(cafile=str(settings.nav_ca_bundle))
 
 
