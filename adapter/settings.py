@@ -15,7 +15,16 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from jwt.algorithms import RSAAlgorithm
 from jwt.exceptions import InvalidKeyError
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    FilePath,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapter.bridge.feed import ConfiguredFeed, ContinuityPolicy
@@ -205,6 +214,27 @@ class NavSettings(BaseSettings):
     )
     nav_breaker_cooldown_seconds: float = Field(10.0, gt=0)
     http_transport: Literal["aiohttp", "httpx"] = "aiohttp"
+    # HTTPS to NAV and Maskinporten: whom to trust, and the egress proxy NAV's platform may set.
+    nav_ca_bundle: FilePath | None = Field(
+        None,
+        description="PEM file of the CAs trusted for NAV and Maskinporten, instead of the default "
+        "(certifi's, or SSL_CERT_FILE / SSL_CERT_DIR where set).",
+    )
+    https_proxy: str | None = Field(
+        None,
+        validation_alias="HTTPS_PROXY",
+        description="Proxy for https:// calls to NAV and Maskinporten (HTTP CONNECT).",
+    )
+    http_proxy: str | None = Field(
+        None,
+        validation_alias="HTTP_PROXY",
+        description="Proxy for http:// calls.",
+    )
+    no_proxy: str | None = Field(
+        None,
+        validation_alias="NO_PROXY",
+        description="Hosts (comma-separated, `.domain` suffixes, `*`) reached without the proxy.",
+    )
 
     maskinporten_token_url: str = Field(
         "https://maskinporten.no/token",
@@ -314,6 +344,17 @@ class _RoleSettings(BaseSettings):
         if self.key_hmac_secret_file is not None:
             return self.key_hmac_secret_file.read_bytes().strip()
         return self.key_hmac_secret.get_secret_value().encode() if self.key_hmac_secret else None
+
+    # Health and shutdown.
+    drain_timeout_seconds: float = Field(
+        30.0, gt=0, description="Longest a stop waits for in-flight work to finish and be committed."
+    )
+    liveness_timeout_seconds: float = Field(
+        30.0, gt=0, description="/isalive fails once the event loop has not run for this long."
+    )
+    broker_check_seconds: float = Field(
+        5.0, gt=0, description="How often the broker is asked for metadata; /isready follows the answer."
+    )
 
 
 class LookupSettings(_RoleSettings):

@@ -30,9 +30,21 @@ DEV_SUBSCRIPTION_KEY = "sandbox-subscription-key"
 
 
 @contextlib.asynccontextmanager
-async def serve_sandbox(config: SandboxConfig, host: str, port: int) -> AsyncIterator[str]:
+async def serve_sandbox(
+    config: SandboxConfig, host: str, port: int, *, tls: tuple[Path, Path] | None = None
+) -> AsyncIterator[str]:
+    """The sandbox at the URL yielded; over HTTPS with `tls` (certificate and key PEM files)."""
+    certfile, keyfile = tls or (None, None)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(config), host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.Config(
+            create_app(config),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            ssl_certfile=certfile,
+            ssl_keyfile=keyfile,
+        )
     )
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -40,7 +52,7 @@ async def serve_sandbox(config: SandboxConfig, host: str, port: int) -> AsyncIte
             task.result()
         await asyncio.sleep(0.02)
     try:
-        yield f"http://{host}:{port}"
+        yield f"{'https' if tls else 'http'}://{host}:{port}"
     finally:
         server.should_exit = True
         await task

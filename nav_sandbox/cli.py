@@ -1,4 +1,4 @@
-"""`nav-sandbox`: run the sandbox over HTTP with uvicorn."""
+"""`nav-sandbox`: run the sandbox over HTTP (or HTTPS, with a certificate) with uvicorn."""
 
 import argparse
 import socket
@@ -25,6 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--subscription-key", default=defaults.subscription_key)
     parser.add_argument("--token-lifetime", type=int, default=defaults.token_lifetime_seconds, help="seconds")
     parser.add_argument("--log-level", default="warning")
+    parser.add_argument("--tls-cert", type=Path, help="PEM certificate (chain): serve HTTPS")
+    parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
     return parser
 
 
@@ -34,7 +36,10 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
     config = SandboxConfig(
         client_id=args.client_id,
         jwks_path=args.jwks,
@@ -48,9 +53,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     sock = _bind(args.host, args.port)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    print(f"nav-sandbox listening on http://{shown}:{port}", flush=True)
+    scheme = "https" if args.tls_cert else "http"
+    print(f"nav-sandbox listening on {scheme}://{shown}:{port}", flush=True)
     server = uvicorn.Server(
-        uvicorn.Config(app, access_log=False, log_level=args.log_level, http="h11", ws="none", lifespan="off")
+        uvicorn.Config(
+            app,
+            access_log=False,
+            log_level=args.log_level,
+            http="h11",
+            ws="none",
+            lifespan="off",
+            ssl_certfile=args.tls_cert,
+            ssl_keyfile=args.tls_key,
+        )
     )
     try:
         server.run(sockets=[sock])

@@ -7,7 +7,7 @@ it runs `FeedBridge.run`, which reads pages through `FeedSource`, checks them
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from prometheus_client import CollectorRegistry
 
@@ -19,11 +19,18 @@ from adapter.bridge.metrics import BridgeMetrics
 from adapter.bridge.pacing import Pacing
 from adapter.bridge.source import FeedSource
 from adapter.heap import freeze_startup_objects
+from adapter.kafka.probe import BrokerProbe
 from adapter.kafka.producer import Producer, open_producer
 from adapter.kafka.topics import ensure_topics
 from adapter.nav.client import NavClient
 from adapter.nav.factory import open_nav
-from adapter.observability.health import ReadinessChecks, create_health_app, serve_health
+from adapter.observability.health import (
+    Heartbeat,
+    ReadinessChecks,
+    beating,
+    create_health_app,
+    serve_health,
+)
 from adapter.settings import BridgeSettings, KafkaSettings, NavSettings
 from adapter.token_bucket import TokenBucket
 from contracts.feeds import FEED_APIS
@@ -54,6 +61,20 @@ def _pacing(bridge: BridgeSettings) -> Pacing:
 def _active_gauge(metrics: BridgeMetrics, feed_id: str) -> Callable[[bool], None]:
     gauge = metrics.active.labels(feed_id)
     return lambda held: gauge.set(int(held))
+
+
+def _flush_within(producer: Producer, seconds: float) -> Callable[[], Awaitable[None]]:
+    """A lease's release: what was queued is sent, for at most the drain timeout."""
+
+    async def flush() -> None:
+        try:
+            async with asyncio.timeout(seconds):
+                await producer.flush()
+        except TimeoutError:
+            # Safe to let go: the next holder resumes from what the topic and checkpoint hold.
+            log.warning("records not flushed within the drain timeout (%.0fs)", seconds)
+
+    return flush
 
 
 def build_bridge(
@@ -95,7 +116,7 @@ def build_bridge(
                 session_timeout_ms=bridge.lease_session_timeout_ms,
                 name=feed.id,
                 work=runner.run,
-                release=producer.flush,
+                release=_flush_within(producer, bridge.drain_timeout_seconds),
                 on_change=_active_gauge(metrics, feed.id),
             )
         )
@@ -131,11 +152,15 @@ async def run_bridge(
             metrics=metrics,
         )
         connected = asyncio.Event()
+        probe = BrokerProbe(kafka, interval=bridge.broker_check_seconds)
         checks = ReadinessChecks(
-            broker_connected=connected.is_set,
+            broker_connected=lambda: connected.is_set() and probe.connected,
             some_api_available=lambda: any(b.state != "open" for b in nav.client.breakers.values()),
         )
-        async with serve_health(create_health_app(checks, registry), bridge.http_host, bridge.http_port):
+        heartbeat = Heartbeat(timeout=bridge.liveness_timeout_seconds)
+        main_loop = asyncio.get_running_loop()
+        health = create_health_app(checks, registry, heartbeat=heartbeat, main_loop=main_loop)
+        async with beating(heartbeat), serve_health(health, bridge.http_host, bridge.http_port):
             await checkpoints.start()
             try:
                 connected.set()
@@ -145,6 +170,7 @@ async def run_bridge(
                     for lease in leases:
                         group.create_task(lease.hold(stop))
                     group.create_task(nav.tokens.run_refresher(stop))
+                    group.create_task(probe.run(stop))
             finally:
                 connected.clear()
                 await checkpoints.stop()

@@ -12,12 +12,19 @@ from prometheus_client import CollectorRegistry
 
 from adapter.asyncapi import asyncapi_document
 from adapter.heap import freeze_startup_objects
+from adapter.kafka.probe import BrokerProbe
 from adapter.kafka.producer import Producer, open_producer
 from adapter.lookup.metrics import LookupMetrics
 from adapter.lookup.wiring import build_lookups
 from adapter.nav.factory import open_nav
 from adapter.nav.tokens import TokenCache
-from adapter.observability.health import ReadinessChecks, create_health_app, serve_health
+from adapter.observability.health import (
+    Heartbeat,
+    ReadinessChecks,
+    beating,
+    create_health_app,
+    serve_health,
+)
 from adapter.settings import KafkaSettings, LookupSettings, NavSettings
 from contracts.operations import APIS
 from contracts.schema import all_schemas
@@ -52,25 +59,31 @@ async def run_lookups(
         )
         metrics.watch(in_flight=lookups.in_flight, lag=lookups.lag)
         connected = asyncio.Event()
+        probe = BrokerProbe(kafka, interval=settings.broker_check_seconds)
         checks = ReadinessChecks(
-            broker_connected=connected.is_set,
-            token_fetched=lambda: sum(nav.tokens.fetches.values()) > 0,
+            broker_connected=lambda: connected.is_set() and probe.connected,
+            token_fetched=lambda: sum(nav.tokens.obtained.values()) > 0,  # fetched, not only asked for
             some_api_available=lambda: any(b.state != "open" for b in nav.client.breakers.values()),
         )
         documents = {
             "/asyncapi.json": lambda: asyncapi_document(kafka, settings),
             "/schemas.json": all_schemas,
         }
-        health = create_health_app(checks, registry, documents)
-        async with serve_health(health, settings.http_host, settings.http_port):
+        heartbeat = Heartbeat(timeout=settings.liveness_timeout_seconds)
+        health = create_health_app(
+            checks, registry, documents, heartbeat=heartbeat, main_loop=asyncio.get_running_loop()
+        )
+        async with beating(heartbeat), serve_health(health, settings.http_host, settings.http_port):
             freeze_startup_objects()
             refresher = asyncio.create_task(nav.tokens.run_refresher(stop))
             warm = asyncio.create_task(_warm_tokens(nav.tokens, settings.scopes()))
+            probing = asyncio.create_task(probe.run(stop))
             log.info("lookups running: %d request topics", len(settings.callers))
             try:
                 await lookups.run(stop, connected)
             finally:
                 refresher.cancel()
                 warm.cancel()
-                await asyncio.gather(refresher, warm, return_exceptions=True)
+                probing.cancel()
+                await asyncio.gather(refresher, warm, probing, return_exceptions=True)
                 log.info("lookups stopped: in-flight work finished and committed")

@@ -39,7 +39,7 @@ class LookupScheduler:
         producer: Producer,
         max_in_flight: int,
         commit_interval: float = 0.2,
-        drain_timeout: float = 30.0,
+        drain_timeout: float,
         hold: Callable[[Incoming], float] | None = None,
         pause_after: float = 0.1,
         dead_letter_topic: str = "nav.lookup.v1.dlq",

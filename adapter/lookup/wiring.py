@@ -85,6 +85,7 @@ def build_lookups(
         service=service,
         producer=producer,
         max_in_flight=settings.max_in_flight,
+        drain_timeout=settings.drain_timeout_seconds,
         dead_letter_topic=settings.dead_letter_topic,
     )
     declare_lookups(
@@ -103,6 +104,7 @@ def build_lookups(
             producer=producer,
             max_in_flight=settings.max_in_flight,
             hold=seconds_until_due,
+            drain_timeout=settings.drain_timeout_seconds,
             dead_letter_topic=settings.dead_letter_topic,
         )
         # A group of its own: two subscriptions in one group would rebalance each other.

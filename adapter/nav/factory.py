@@ -12,6 +12,7 @@ from adapter.nav.client import ApiEndpoint, NavClient, RetryPolicy
 from adapter.nav.metrics import NavMetrics
 from adapter.nav.sender import NavSender
 from adapter.nav.tokens import MaskinportenClient, MaskinportenConfig, TokenCache
+from adapter.nav.transport import make_transport
 from adapter.settings import NavSettings
 from contracts.operations import Api
 
@@ -20,19 +21,6 @@ from contracts.operations import Api
 class Nav:
     client: NavClient
     tokens: TokenCache
-
-
-def make_transport(settings: NavSettings) -> httpx.AsyncBaseTransport:
-    """The pooled HTTP transport every call to NAV and Maskinporten goes through."""
-    limits = httpx.Limits(
-        max_connections=settings.nav_max_connections,
-        max_keepalive_connections=settings.nav_max_connections,
-    )
-    if settings.http_transport == "aiohttp":
-        from httpx_aiohttp import AiohttpTransport
-
-        return AiohttpTransport(limits=limits)
-    return httpx.AsyncHTTPTransport(limits=limits)
 
 
 def maskinporten_config(settings: NavSettings) -> MaskinportenConfig:

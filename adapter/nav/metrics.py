@@ -51,9 +51,17 @@ class _NavState(Collector):
         hits = CounterMetricFamily(
             "nav_adapter_token_cache_hits", "Tokens served from the cache.", labels=["scope"]
         )
+        failures = CounterMetricFamily(
+            "nav_adapter_token_fetch_failures",
+            "Maskinporten token fetches that failed (refused, unreadable or unanswered).",
+            labels=["scope"],
+        )
+        for scope, count in self._tokens.failures.items():
+            failures.add_metric([scope], count)
         for scope, count in self._tokens.fetches.items():
             fetches.add_metric([scope], count)
         for scope, count in self._tokens.hits.items():
             hits.add_metric([scope], count)
         yield fetches
+        yield failures
         yield hits

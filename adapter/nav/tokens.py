@@ -227,6 +227,8 @@ class TokenCache:
         self._scopes: set[str] = set()  # every scope asked for: the refresher keeps these warm
         self.fetches: Counter[str] = Counter()
         self.hits: Counter[str] = Counter()
+        self.failures: Counter[str] = Counter()  # fetches Maskinporten refused or did not answer
+        self.obtained: Counter[str] = Counter()  # fetches that brought a token
 
     async def get(self, scope: str) -> AccessToken:
         """A token for `scope` that is fresh for at least the margin, fetching if need be."""
@@ -297,8 +299,9 @@ class TokenCache:
     def _settle(self, scope: str, task: asyncio.Task[AccessToken]) -> None:
         if self._inflight.get(scope) is task:
             del self._inflight[scope]
-        if not task.cancelled():
-            task.exception()  # retrieved here, so a fetch nobody awaits any more is not reported
+        # Retrieved here, so a fetch nobody awaits any more is not reported.
+        if not task.cancelled() and task.exception() is not None:
+            self.failures[scope] += 1
 
     async def _fetch(self, scope: str) -> AccessToken:
         # Stamped before the request: time spent in flight counts against the token, not for it.
@@ -311,4 +314,5 @@ class TokenCache:
             expires_at=started + response.expires_in,
         )
         self._tokens[scope] = token
+        self.obtained[scope] += 1
         return token

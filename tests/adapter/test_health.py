@@ -1,8 +1,13 @@
+import asyncio
+import threading
+import time
+
 import httpx
 from prometheus_client import CollectorRegistry, Counter
 
 from adapter.nav.breaker import CircuitBreaker
-from adapter.observability.health import ReadinessChecks, create_health_app
+from adapter.observability.health import Heartbeat, ReadinessChecks, beating, create_health_app, serve_health
+from devtools.embedded_broker import free_port
 
 
 def _client(checks: ReadinessChecks, registry: CollectorRegistry | None = None) -> httpx.AsyncClient:
@@ -39,3 +44,43 @@ async def test_metrics_endpoint_serves_the_registry() -> None:
     async with _client(checks, registry) as http:
         body = (await http.get("/metrics")).text
     assert "example_things_total 3.0" in body
+
+
+async def test_isalive_fails_while_the_event_loop_is_stuck_and_recovers_after() -> None:
+    heartbeat = Heartbeat(timeout=0.5, interval=0.05)
+    checks = ReadinessChecks(broker_connected=lambda: True)
+    app = create_health_app(
+        checks, CollectorRegistry(), heartbeat=heartbeat, main_loop=asyncio.get_running_loop()
+    )
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    async with beating(heartbeat), serve_health(app, "127.0.0.1", port):
+        assert (await asyncio.to_thread(httpx.get, f"{url}/isalive")).status_code == 200
+        seen: dict[str, httpx.Response] = {}
+
+        def ask_while_stuck() -> None:
+            time.sleep(1.5)  # well past the timeout: the loop below has not run since
+            seen["alive"] = httpx.get(f"{url}/isalive", timeout=30)
+            seen["ready"] = httpx.get(f"{url}/isready", timeout=30)
+
+        asker = threading.Thread(target=ask_while_stuck)
+        asker.start()
+        asker.join()  # a synchronous call on the loop: the loop is stuck until the asker is done
+        assert seen["alive"].status_code == 503
+        assert seen["alive"].json()["alive"] is False and seen["alive"].json()["stalled_seconds"] >= 0.5
+        # Readiness is computed on the stuck loop, which did not answer: not ready either.
+        assert seen["ready"].status_code == 503 and seen["ready"].json()["failing"] == ["event_loop"]
+        await asyncio.sleep(0.2)  # the loop runs again and beats
+        alive = await asyncio.to_thread(httpx.get, f"{url}/isalive")
+        assert alive.status_code == 200
+        ready = await asyncio.to_thread(httpx.get, f"{url}/isready")
+        assert ready.status_code == 200 and ready.json() == {"ready": True, "failing": []}
+
+
+def test_heartbeat_goes_stale_after_its_timeout() -> None:
+    now = [100.0]
+    heartbeat = Heartbeat(timeout=30.0, clock=lambda: now[0])
+    now[0] += 29.0
+    assert heartbeat.alive()
+    now[0] += 2.0
+    assert not heartbeat.alive() and heartbeat.stalled() == 31.0

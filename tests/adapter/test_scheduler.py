@@ -83,6 +83,7 @@ def _setup(
         service=cast(Any, service),
         producer=cast(Any, AckingProducer()),
         max_in_flight=max_in_flight,
+        drain_timeout=30.0,
         pause_after=pause_after,
     )
     consumer.attach(cast(Any, kafka))

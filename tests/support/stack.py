@@ -6,6 +6,7 @@ other's messages; the adapter runs in-process or, for crash tests, as processes 
 
 import asyncio
 import contextlib
+import ssl
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -28,6 +29,7 @@ from devtools.devkeys import make_dev_keys
 from devtools.embedded_broker import free_port
 from devtools.settings_env import settings_env
 from nav_sandbox import PEOPLE, SandboxConfig
+from tests.support.tls import SandboxTls
 
 ALL_SCOPES = frozenset(op.scope for op in OPERATIONS)
 LIMITED_SCOPES = frozenset({"nav:helse/v1/medlemskapsunntak"})
@@ -113,21 +115,25 @@ async def open_stack(
     work_dir: Path,
     *,
     in_process_adapter: bool = True,
+    sandbox_tls: SandboxTls | None = None,
     **overrides: Any,
 ) -> AsyncIterator[Stack]:
-    """`kafka_bootstrap` is a PLAINTEXT address, or the whole connection for a secured listener."""
+    """`kafka_bootstrap` is a PLAINTEXT address, or the whole connection for a secured listener.
+    `sandbox_tls`: the sandbox serves HTTPS with that certificate (the adapter is not told the CA)."""
     given = kafka_bootstrap
     kafka_connection = given if isinstance(given, KafkaSettings) else KafkaSettings(bootstrap_servers=given)
     keys = make_dev_keys(work_dir)
     port = free_port()
+    scheme = "https" if sandbox_tls else "http"
     config = SandboxConfig(
         client_id="nav-adapter-dev",
         jwks_path=keys.jwks_path,
-        issuer=f"http://127.0.0.1:{port}/",
+        issuer=f"{scheme}://127.0.0.1:{port}/",
         subscription_key="sandbox-subscription-key",
     )
     run = uuid.uuid4().hex[:8]  # fresh topics per stack, so a shared Kafka needs no cleanup
-    async with serve_sandbox(config, "127.0.0.1", port) as sandbox_url:
+    tls = sandbox_tls.server if sandbox_tls else None
+    async with serve_sandbox(config, "127.0.0.1", port, tls=tls) as sandbox_url:
         base = dev_settings(kafka_connection, sandbox_url, keys.key_id, keys.private_key_path)
         nav_overrides = {k: v for k, v in overrides.items() if k in NavSettings.model_fields}
         nav = base.nav.model_copy(
@@ -161,7 +167,8 @@ async def open_stack(
         stop = asyncio.Event()
         collector = asyncio.create_task(_collect(consumer, settings, replies))
         adapter = asyncio.create_task(run_lookups(kafka, nav, settings, stop)) if in_process_adapter else None
-        async with httpx.AsyncClient(base_url=sandbox_url) as http:
+        verify = ssl.create_default_context(cafile=sandbox_tls.ca_path) if sandbox_tls else True
+        async with httpx.AsyncClient(base_url=sandbox_url, verify=verify) as http:
             try:
                 yield Stack(kafka.brokers(), sandbox_url, kafka, nav, settings, producer, replies, http)
             finally:

@@ -5,10 +5,16 @@ import pytest
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
-from adapter.settings import BridgeSettings, KafkaSettings, LookupSettings, NavSettings
+from adapter.settings import BridgeSettings, KafkaSettings, LookupSettings, NavSettings, TracingSettings
 
 ROOT = Path(__file__).parents[2]
-ALL_SETTINGS: tuple[type[BaseSettings], ...] = (KafkaSettings, NavSettings, LookupSettings, BridgeSettings)
+ALL_SETTINGS: tuple[type[BaseSettings], ...] = (
+    KafkaSettings,
+    NavSettings,
+    LookupSettings,
+    BridgeSettings,
+    TracingSettings,
+)
 
 
 def env_names(kind: type[BaseSettings]) -> list[str]:
