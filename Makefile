@@ -4,11 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check lint types unit e2e docs bench clean kafka-jars
+.PHONY: install run test check lint types unit e2e docs bench clean kafka-jars lock
 
-$(STAMP): pyproject.toml
+# The runtime dependencies from the hashed lock (as the image installs them), then the project
+# and its development extras on top.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -48,6 +51,11 @@ unit: install
 
 e2e: install
 	$(BIN)/pytest -q tests/e2e
+
+## Re-resolve the runtime dependencies of pyproject.toml into requirements.lock, with hashes.
+lock: install
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --strip-extras \
+		--allow-unsafe --no-emit-find-links --output-file requirements.lock pyproject.toml
 
 ## Regenerate contracts/schemas and the tables in docs/ from the code.
 docs: install

@@ -11,6 +11,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterable
 from importlib.metadata import entry_points
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TypeVar
 
@@ -209,8 +210,13 @@ def _add_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 
 
 def _add_installed_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    """Commands other packages register (`devtools`, where it is installed)."""
+    """Commands other packages register (`devtools`, where it is installed).
+
+    The runtime image installs the distribution without `devtools`, while its metadata still names
+    the entry point: a registered module that is not there is left out, not an error."""
     for entry in entry_points(group=COMMANDS_GROUP):
+        if find_spec(entry.module.partition(".")[0]) is None:
+            continue
         entry.load()(sub)
 
 
