@@ -40,6 +40,8 @@ class Replies:
     by_request_id: dict[str, dict[str, Any]] = field(default_factory=dict)
     reply_count: Counter[str] = field(default_factory=Counter)
     reply_headers: dict[str, dict[str, bytes]] = field(default_factory=dict)
+    reply_topic: dict[str, str] = field(default_factory=dict)
+    """Correlation id -> the topic its (latest) reply came on."""
     dead_letters: list[tuple[bytes, dict[str, bytes]]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
@@ -62,6 +64,14 @@ class Stack:
 
     def topic(self, caller: str) -> str:
         return self.settings.request_topic_prefix + caller
+
+    def reply_topic(self, caller: str) -> str:
+        return self.settings.reply_topic_of(caller)
+
+    def own_topic(self, caller: str, name: str) -> str:
+        """A topic the caller may name in reply_to: under the prefix its allow-list grants."""
+        [prefix] = self.settings.caller_reply_to[caller]
+        return prefix.removesuffix("*") + name
 
     async def send_raw(self, caller: str, value: bytes, key: bytes | None = None) -> None:
         await self.producer.send_and_wait(self.topic(caller), value, key=key)
@@ -104,6 +114,7 @@ async def _collect(consumer: AIOKafkaConsumer, settings: LookupSettings, replies
             replies.by_request_id[correlation] = orjson.loads(record.value)
             replies.reply_count[correlation] += 1
             replies.reply_headers[correlation] = headers
+            replies.reply_topic[correlation] = record.topic
         replies.arrived.set()
 
 
@@ -133,7 +144,8 @@ async def open_stack(
             update={
                 "callers": {"team-a": ALL_SCOPES, "team-limited": LIMITED_SCOPES},
                 "request_topic_prefix": f"test-{run}.requests.",
-                "reply_topic": f"test-{run}.replies",
+                "reply_topic_template": f"test-{run}.replies.{{caller}}",
+                "caller_reply_to": {"team-a": frozenset({f"test-{run}.team-a.*"})},
                 "dead_letter_topic": f"test-{run}.dlq",
                 "audit_topic": f"test-{run}.audit",
                 "consumer_group": f"test-{run}",
@@ -144,7 +156,7 @@ async def open_stack(
                 **{k: v for k, v in overrides.items() if k not in nav_overrides},
             }
         )
-        outputs = [settings.reply_topic, settings.dead_letter_topic, settings.audit_topic]
+        outputs = [*settings.reply_topics().values(), settings.dead_letter_topic, settings.audit_topic]
         await ensure_topics(kafka, [*settings.request_topics(), *settings.output_topics()])
         replies = Replies()
         # No consumer group: assigning partitions directly skips the group join.
