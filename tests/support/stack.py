@@ -73,6 +73,30 @@ class Stack:
         [prefix] = self.settings.caller_reply_to[caller]
         return prefix.removesuffix("*") + name
 
+    async def correlation_ids_on(self, topic: str) -> list[str]:
+        """The correlation ids of every record a topic holds now ("" for a record without one)."""
+        consumer = clients.consumer(self.kafka, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            partitions = await partitions_of(consumer, topic, timeout=1.0)
+            if not partitions:
+                return []
+            consumer.assign(partitions)
+            starts, ends = (
+                await consumer.beginning_offsets(partitions),
+                await consumer.end_offsets(partitions),
+            )
+            for tp in partitions:
+                consumer.seek(tp, starts[tp])
+            found: list[str] = []
+            async with asyncio.timeout(30):
+                while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+                    for records in (await consumer.getmany(timeout_ms=500)).values():
+                        found += [dict(r.headers).get(h.CORRELATION_ID, b"").decode() for r in records]
+            return found
+        finally:
+            await consumer.stop()
+
     async def send_raw(self, caller: str, value: bytes, key: bytes | None = None) -> None:
         await self.producer.send_and_wait(self.topic(caller), value, key=key)
 
