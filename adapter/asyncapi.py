@@ -28,10 +28,11 @@ def asyncapi_document(
         kafka, described, nav=cast(Any, None), producer=cast(Any, None), metrics=None
     ).broker
     broker.publisher(
-        settings.reply_topic,
+        described.reply_topic_of("{caller}"),
         title="lookup-replies",
         schema=OkReply[Any] | ErrorReply,
-        description="One reply per request, on the reply topic or reply_to; correlation_id = request_id.",
+        description="One reply per request, on the caller's reply topic or a reply_to it may name; "
+        "correlation_id = request_id.",
     )
     broker.publisher(
         settings.dead_letter_topic,

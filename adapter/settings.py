@@ -7,6 +7,7 @@ message that names the setting. Secrets are `SecretStr` and may come from a file
 """
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal
@@ -28,8 +29,8 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapter.bridge.feed import ConfiguredFeed, ContinuityPolicy
-from contracts.feeds import FEED_APIS, FEEDS_BY_NAME, REQUESTS_PER_MINUTE
-from contracts.lookups import TopicName, Tpnr
+from contracts.feeds import EVENTS_TOPIC_PREFIX, FEED_APIS, FEEDS_BY_NAME, REQUESTS_PER_MINUTE
+from contracts.lookups import TOPIC_NAME_PATTERN, TopicName, Tpnr
 from contracts.operations import APIS, Api
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
@@ -381,7 +382,15 @@ class LookupSettings(_RoleSettings):
         "Each caller writes to REQUEST_TOPIC_PREFIX + its name.",
     )
     request_topic_prefix: str = "nav.lookup.v1.requests."
-    reply_topic: str = "nav.lookup.v1.replies"
+    reply_topic_template: str = Field(
+        "nav.lookup.v1.replies.{caller}",
+        description="Each caller's own reply topic, {caller} its name: a reply without reply_to goes there.",
+    )
+    reply_topic: str | None = Field(
+        None,
+        description="One reply topic shared by every caller, instead of REPLY_TOPIC_TEMPLATE: each "
+        "caller can then read every other caller's replies.",
+    )
     dead_letter_topic: str = "nav.lookup.v1.dlq"
     audit_topic: str = "nav.lookup.v1.audit"
     retry_topic_prefix: str = "nav.lookup.v1.retry."
@@ -401,6 +410,24 @@ class LookupSettings(_RoleSettings):
     max_request_bytes: int = Field(1_048_576, ge=1024, description="Largest request value accepted.")
     max_request_headers: int = Field(64, ge=1, description="Most Kafka headers a request may carry.")
     max_list_items: int = Field(100, ge=10, description="Most items of any list in a request.")
+    # Where a caller's reply_to may point, and how long a reply Kafka does not take is tried.
+    caller_reply_to: dict[str, frozenset[str]] = Field(
+        default_factory=dict,
+        description="Caller -> topics, or prefixes ending in *, it may name in reply_to besides its own "
+        'reply topic, as JSON: {"team-a": ["team-a.replies.*"]}.',
+    )
+    reply_to_denied: frozenset[str] = Field(
+        frozenset({f"{EVENTS_TOPIC_PREFIX}*", "nav.bridge.v1.*"}),
+        description="Topics, or prefixes ending in *, no reply_to may name whatever a caller is allowed "
+        "(by default the bridge's events, gap, checkpoint and lease topics); the lookups' own topics "
+        "and Kafka's (__*) never.",
+    )
+    publish_timeout_seconds: float = Field(
+        120.0,
+        gt=0,
+        description="How long a reply Kafka keeps failing to take (a retriable error) is retried "
+        "before the request becomes a dead letter.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> "LookupSettings":
@@ -410,7 +437,36 @@ class LookupSettings(_RoleSettings):
         for name in self.callers:
             if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
                 raise ValueError(f"ADAPTER_CALLERS: caller name {name!r} is not a topic suffix")
+        self._check_reply_topics()
         return self
+
+    def _check_reply_topics(self) -> None:
+        if self.reply_topic is None and self.reply_topic_template.count("{caller}") != 1:
+            raise ValueError("ADAPTER_REPLY_TOPIC_TEMPLATE must hold {caller} once")
+        if unknown := set(self.caller_reply_to) - set(self.callers):
+            raise ValueError(f"ADAPTER_CALLER_REPLY_TO names unknown callers: {sorted(unknown)}")
+        for setting, patterns in (
+            ("ADAPTER_CALLER_REPLY_TO", {p for allowed in self.caller_reply_to.values() for p in allowed}),
+            ("ADAPTER_REPLY_TO_DENIED", set(self.reply_to_denied)),
+        ):
+            for pattern in patterns:
+                if not re.fullmatch(TOPIC_NAME_PATTERN, pattern.removesuffix("*")):
+                    raise ValueError(f"{setting}: {pattern!r} is neither a topic name nor a prefix*")
+        own = {*self.request_topics(), self.dead_letter_topic, self.audit_topic}
+        own.update(topic for topic, _ in self.retry_topics())
+        for caller, topic in self.reply_topics().items():
+            if not re.fullmatch(TOPIC_NAME_PATTERN, topic) or topic.startswith("__") or topic in own:
+                raise ValueError(f"caller {caller!r}'s reply topic {topic!r} cannot be a reply topic")
+
+    def reply_topic_of(self, caller: str) -> str:
+        """Where the caller's replies go when its request names no reply_to."""
+        if self.reply_topic is not None:
+            return self.reply_topic
+        return self.reply_topic_template.replace("{caller}", caller)
+
+    def reply_topics(self) -> dict[str, str]:
+        """Caller name -> its default reply topic."""
+        return {caller: self.reply_topic_of(caller) for caller in self.callers}
 
     def scopes(self) -> list[str]:
         """Every scope some caller may use: the tokens the lookups need."""
@@ -424,7 +480,7 @@ class LookupSettings(_RoleSettings):
     def output_topics(self) -> list[str]:
         """Every topic the lookups write to, for deployments that let the adapter create them."""
         return [
-            self.reply_topic,
+            *dict.fromkeys(self.reply_topics().values()),
             self.dead_letter_topic,
             self.audit_topic,
             *(t for t, _ in self.retry_topics()),

@@ -66,7 +66,8 @@ class ProcConfig:
 class LookupsConfig(ProcConfig):
     request_topic_prefix: str
     """The request topic is this plus the `dev` caller's name (the adapter's naming)."""
-    reply_topic: str
+    reply_topic_template: str
+    """Each caller's reply topic, {caller} its name (the adapter's naming); `dev` is the one used."""
     group: str
     max_in_flight: int
     transport: Transport = "aiohttp"
@@ -77,6 +78,10 @@ class LookupsConfig(ProcConfig):
     def request_topic(self) -> str:
         return self.request_topic_prefix + DEV_CALLER
 
+    @property
+    def reply_topic(self) -> str:
+        return self.reply_topic_template.replace("{caller}", DEV_CALLER)
+
     def settings(self) -> DevSettings:
         """`dev_settings` (every scope for `dev`) with the bench's topics, group and transport."""
         dev, reply = self.dev(), self.reply_topic
@@ -86,7 +91,7 @@ class LookupsConfig(ProcConfig):
             | {
                 "http_port": 0,
                 "request_topic_prefix": self.request_topic_prefix,
-                "reply_topic": reply,
+                "reply_topic_template": self.reply_topic_template,
                 "retry_topic_prefix": reply + ".retry.",
                 "audit_topic": reply + ".audit",
                 "dead_letter_topic": reply + ".dlq",

@@ -134,7 +134,7 @@ class Lookups:
         cfg = self.stack.config(
             LookupsConfig,
             request_topic_prefix=prefix or f"{base}.requests.",
-            reply_topic=f"{base}.replies",
+            reply_topic_template=f"{base}.replies.{{caller}}",
             group=base,
             max_in_flight=o.max_in_flight,
             transport=transport,

@@ -26,7 +26,10 @@ Tpnr = Annotated[str, Field(pattern=r"^[0-9]{1,4}$", description="Tjenestepensjo
 class LookupBase(WireModel):
     request_id: UUID = Field(description="Idempotency key; sent to NAV as Nav-Call-Id.")
     scope: str = Field(description="The NAV scope of the operation, e.g. nav:helse/v1/medlemskapsunntak.")
-    reply_to: TopicName | None = Field(None, description="Reply topic; the default reply topic if absent.")
+    reply_to: TopicName | None = Field(
+        None,
+        description="Reply topic, one this caller may name; if absent, the caller's own reply topic.",
+    )
     deadline: AwareDatetime | None = Field(None, description="No NAV call is made after this instant.")
 
     def subject_ident(self) -> str | None:

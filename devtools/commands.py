@@ -50,7 +50,7 @@ def _request(args: argparse.Namespace, rest: list[str]) -> int:
             lambda: request_reply(
                 kafka,
                 settings.request_topic_prefix + args.caller,
-                settings.reply_topic,
+                settings.reply_topic_of(args.caller),
                 request,
                 timeout=args.timeout,
             ),

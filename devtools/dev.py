@@ -134,7 +134,7 @@ async def run_dev(
             print(f"Kafka        {kafka.bootstrap_servers}" + ("  (embedded Tansu broker)" if broker else ""))
             print(f"NAV sandbox  {sandbox_url}  (token endpoint {sandbox_url}/token)")
             print(f"Adapter      consuming {', '.join(settings.request_topics())}")
-            print(f"             replies on {settings.reply_topic}")
+            print(f"             replies on {', '.join(settings.reply_topics().values())}")
             print(f"             dead letters on {settings.dead_letter_topic}")
             print(f"Health       http://127.0.0.1:{settings.http_port}/isready  and  /metrics")
             await _demo(dev.kafka, settings)
@@ -154,7 +154,8 @@ async def run_dev(
 
 async def _demo(kafka: KafkaSettings, settings: LookupSettings) -> None:
     request = build_request("medlemskapsunntak.search", {"ident": PEOPLE[0].ident})
-    topic = next(iter(settings.request_topics()))
+    topic, caller = next(iter(settings.request_topics().items()))
+    reply_topic = settings.reply_topic_of(caller)
     print(f"\nSending a lookup to {topic}:\n  {json.dumps(request)}")
-    reply = await request_reply(kafka, topic, settings.reply_topic, request, timeout=60)
-    print(f"Reply on {settings.reply_topic}:\n  {json.dumps(reply)[:600]}")
+    reply = await request_reply(kafka, topic, reply_topic, request, timeout=60)
+    print(f"Reply on {reply_topic}:\n  {json.dumps(reply)[:600]}")

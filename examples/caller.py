@@ -41,17 +41,18 @@ class LookupCaller:
         return await asyncio.wait_for(future, timeout)
 
 
-def search_request(ident: str, reply_to: str) -> MedlemskapsunntakSearch:
+def search_request(ident: str, reply_to: str | None = None) -> MedlemskapsunntakSearch:
+    """Without reply_to the reply goes to the caller's own reply topic; a reply_to must be on the
+    caller's allow-list (ADAPTER_CALLER_REPLY_TO), else the answer is INVALID_REQUEST there."""
+    request = {
+        "request_id": uuid.uuid4(),
+        "operation": "medlemskapsunntak.search",
+        "scope": "nav:helse/v1/medlemskapsunntak",
+        "ident": ident,
+    }
     # The sandbox's people are synthetic idents, which the contract accepts only when told so.
     return MedlemskapsunntakSearch.model_validate(
-        {
-            "request_id": uuid.uuid4(),
-            "operation": "medlemskapsunntak.search",
-            "scope": "nav:helse/v1/medlemskapsunntak",
-            "ident": ident,
-            "reply_to": reply_to,
-        },
-        context={"allow_synthetic": True},
+        request if reply_to is None else {**request, "reply_to": reply_to}, context={"allow_synthetic": True}
     )
 
 
@@ -60,12 +61,12 @@ async def main(ident: str, bootstrap: str = "127.0.0.1:19092") -> None:
     caller = LookupCaller(
         broker,
         request_topic="nav.lookup.v1.requests.dev",
-        reply_topic="dev.nav-replies",
+        reply_topic="nav.lookup.v1.replies.dev",
         group_id="dev-replies",
     )
     async with broker:
         await broker.start()
-        reply = await caller.ask(search_request(ident, reply_to="dev.nav-replies"))
+        reply = await caller.ask(search_request(ident))
         print(reply)
 
 

@@ -5,13 +5,18 @@ more. `send_until_acked` retries with backoff instead, for the lookups: their of
 committed after it returns, and giving up would lose the request a record answers. Only a refusal
 Kafka will repeat whatever the adapter does (no such topic, not authorised, too large) ends it,
 after a few attempts, as `PublishRefused`: the caller dead-letters the request instead.
+`send_reply` is bounded too, since a caller picks where its reply goes: a retriable failure that
+does not clear within `give_up_after` ends it as well, and a topic Kafka has just refused is
+refused again at once for `refusal_memory` seconds, so a flood of replies to one bad address
+costs one wait, not one each.
 """
 
 import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -39,6 +44,8 @@ REFUSALS = (
     UnknownTopicOrPartitionError,
 )
 """What Kafka answers again however often it is asked: a record it refuses is not retried for ever."""
+TOPIC_REFUSALS = (TopicAuthorizationFailedError, InvalidTopicError, UnknownTopicOrPartitionError)
+"""Refusals of the topic itself, not of one record: every record for that topic meets them."""
 
 
 class PublishRefused(Exception):
@@ -60,11 +67,22 @@ async def open_producer(kafka: KafkaSettings, **options: Any) -> AsyncIterator[A
 
 class Producer:
     def __init__(
-        self, producer: AIOKafkaProducer, *, max_backoff: float = 5.0, refused_after: int = 3
+        self,
+        producer: AIOKafkaProducer,
+        *,
+        max_backoff: float = 5.0,
+        refused_after: int = 3,
+        give_up_after: float = 120.0,
+        refusal_memory: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._producer = producer
         self._max_backoff = max_backoff
         self._refused_after = refused_after
+        self._give_up_after = give_up_after
+        self._refusal_memory = refusal_memory
+        self._clock = clock
+        self._refused_topics: dict[str, tuple[float, str]] = {}
 
     async def send(self, records: Sequence[Outgoing]) -> None:
         futures = [
@@ -73,21 +91,82 @@ class Producer:
         await asyncio.gather(*futures)
 
     async def send_until_acked(self, records: Sequence[Outgoing]) -> None:
+        """Retried until acknowledged; only a lasting refusal ends it, as `PublishRefused`."""
+        await self._retried(records, bounded=False)
+
+    async def send_reply(self, records: Sequence[Outgoing]) -> None:
+        """As `send_until_acked`, and a retriable failure ends it after `give_up_after` seconds."""
+        await self._retried(records, bounded=True)
+
+    async def _retried(self, records: Sequence[Outgoing], *, bounded: bool) -> None:
+        started = self._clock()
         attempt = refusals = 0
         while True:
+            if bounded:
+                self._refuse_known_topics(records)
             try:
-                await self.send(records)
+                await self._send_tracked(records)
                 return
-            except KafkaError as exc:
+            except _Failed as failed:
+                exc = failed.error
                 attempt += 1
                 if isinstance(exc, REFUSALS):
                     refusals += 1
-                    if refusals >= self._refused_after:
-                        raise PublishRefused(f"Kafka refused the record: {type(exc).__name__}") from exc
+                    # A refusal at enqueue comes after the client's own metadata wait: final at once.
+                    if refusals >= self._refused_after or failed.at_enqueue:
+                        reason = f"Kafka refused the record: {type(exc).__name__}"
+                        if bounded and isinstance(exc, TOPIC_REFUSALS):
+                            self._refused_topics[failed.topic] = (
+                                self._clock() + self._refusal_memory,
+                                reason,
+                            )
+                        raise PublishRefused(reason) from exc
+                elif bounded and self._clock() - started >= self._give_up_after:
+                    raise PublishRefused(
+                        f"Kafka did not take the record within {self._give_up_after:g}s: {type(exc).__name__}"
+                    ) from exc
                 delay = full_jitter(attempt, base=0.1, cap=self._max_backoff, rng=random.random)
                 log.warning("publish failed (%s), retrying in %.2fs", type(exc).__name__, delay)
                 await asyncio.sleep(delay)
 
+    def _refuse_known_topics(self, records: Sequence[Outgoing]) -> None:
+        now = self._clock()
+        for record in records:
+            known = self._refused_topics.get(record.topic)
+            if known is None:
+                continue
+            if known[0] < now:
+                del self._refused_topics[record.topic]
+                continue
+            raise PublishRefused(
+                f"{known[1]} (refused again without asking within {self._refusal_memory:g}s)"
+            )
+
+    async def _send_tracked(self, records: Sequence[Outgoing]) -> None:
+        """`send`, with the topic of the record that failed."""
+        futures = []
+        for r in records:
+            try:
+                futures.append(
+                    await self._producer.send(r.topic, r.value, key=r.key, headers=list(r.headers))
+                )
+            except KafkaError as exc:
+                raise _Failed(r.topic, exc, at_enqueue=True) from exc
+        outcomes = await asyncio.gather(*futures, return_exceptions=True)
+        for record, outcome in zip(records, outcomes, strict=True):
+            if isinstance(outcome, KafkaError):
+                raise _Failed(record.topic, outcome, at_enqueue=False) from outcome
+            if isinstance(outcome, BaseException):
+                raise outcome
+
     async def flush(self) -> None:
         """Wait for everything already handed to the producer, e.g. before giving up a lease."""
         await self._producer.flush()
+
+
+class _Failed(Exception):
+    def __init__(self, topic: str, error: KafkaError, *, at_enqueue: bool) -> None:
+        super().__init__(type(error).__name__)
+        self.topic = topic
+        self.error = error
+        self.at_enqueue = at_enqueue

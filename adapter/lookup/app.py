@@ -55,7 +55,11 @@ async def run_lookups(
         ) as kafka_producer,
     ):
         lookups = build_lookups(
-            kafka, settings, nav=nav.client, producer=Producer(kafka_producer), metrics=metrics
+            kafka,
+            settings,
+            nav=nav.client,
+            producer=Producer(kafka_producer, give_up_after=settings.publish_timeout_seconds),
+            metrics=metrics,
         )
         metrics.watch(in_flight=lookups.in_flight, lag=lookups.lag)
         connected = asyncio.Event()

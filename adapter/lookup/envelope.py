@@ -1,9 +1,9 @@
 """What a raw request message must hold before anything can be answered: a JSON object, a
-`request_id` to correlate the reply with, a usable reply address, and (on a retry topic) the
-caller it came from. A message without these is `Undeliverable`: it goes to the dead-letter topic.
+`request_id` to correlate the reply with and (on a retry topic) the caller it came from; its reply
+goes to the caller's own reply topic unless `reply_to` names one the caller may write to. A
+message without the first two is `Undeliverable`: it goes to the dead-letter topic.
 """
 
-import re
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -13,9 +13,6 @@ import orjson
 from adapter.kafka.records import Incoming
 from adapter.lookup.policy import LookupPolicy
 from contracts import headers as h
-from contracts.lookups import TOPIC_NAME_PATTERN
-
-_TOPIC_NAME = re.compile(TOPIC_NAME_PATTERN)
 
 
 class Undeliverable(Exception):
@@ -65,16 +62,16 @@ def open_envelope(msg: Incoming, policy: LookupPolicy) -> Envelope:
     if body.get("request_id") != str(request_id):
         # The reply carries the canonical spelling; under another one the caller could not match it.
         raise Undeliverable("request_id is not a canonical UUID (lower case, with dashes)")
-    reply_to = body.get("reply_to")
-    refused = False
-    if reply_to is None:
-        reply_topic = policy.reply_topic
-    elif isinstance(reply_to, str) and _TOPIC_NAME.fullmatch(reply_to):
-        refused = not policy.reply_to_allowed(reply_to)
-        reply_topic = policy.reply_topic if refused else reply_to
-    else:
-        raise Undeliverable("reply_to is not a usable topic name")
     request_topic, attempt = _origin(msg, policy)
+    # A reply_to this caller may not name (not a topic, someone else's, the adapter's own) is
+    # answered on its own reply topic, so even a crafted address ends as a reply, never a stall.
+    reply_topic = policy.replies.default_for(request_topic)
+    reply_to = body.get("reply_to")
+    refused = reply_to is not None and not (
+        isinstance(reply_to, str) and policy.replies.allows(request_topic, reply_to)
+    )
+    if reply_to is not None and not refused:
+        reply_topic = reply_to
     return Envelope(request_id, reply_topic, body, request_topic, attempt, refused)
 
 

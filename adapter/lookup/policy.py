@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from adapter.lookup.reply_to import ReplyRoutes
 from adapter.token_bucket import TokenBucket
 from contracts.lookups import LookupBase
 from contracts.operations import operation_of
@@ -19,7 +20,8 @@ from contracts.replies import ErrorCode
 class LookupPolicy:
     scopes_by_request_topic: Mapping[str, frozenset[str]]
     caller_by_request_topic: Mapping[str, str]
-    reply_topic: str
+    replies: ReplyRoutes
+    """Each caller's reply topic, and where its reply_to may point."""
     dead_letter_topic: str
     audit_topic: str
     allow_synthetic_idents: bool = False
@@ -33,15 +35,6 @@ class LookupPolicy:
     max_request_bytes: int = 1_048_576
     max_request_headers: int = 64
     max_list_items: int = 100
-
-    def reply_to_allowed(self, topic: str) -> bool:
-        """Whether a caller may name `topic` in reply_to: never one of the adapter's own topics, a
-        Kafka-internal one, or a name Kafka refuses (which would neither be answered nor dead-lettered)."""
-        own = {self.dead_letter_topic, self.audit_topic, *self.scopes_by_request_topic}
-        own.update(retry for retry, _ in self.retry_topics)
-        return (
-            topic not in own and topic not in (".", "..") and not topic.startswith("__") and len(topic) <= 249
-        )
 
     def caller(self, request_topic: str) -> str | None:
         return self.caller_by_request_topic.get(request_topic)

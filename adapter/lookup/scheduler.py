@@ -131,7 +131,7 @@ class LookupScheduler:
             with lookup_span(parent, incoming.headers, incoming.topic, incoming.partition, incoming.offset):
                 outgoing = await self._service.handle(incoming)
             try:
-                await self._producer.send_until_acked(outgoing)
+                await self._producer.send_reply(outgoing)
             except PublishRefused as refused:
                 # Never a stalled partition: the request is kept as a dead letter, with the reason.
                 log.warning(

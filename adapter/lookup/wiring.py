@@ -16,6 +16,7 @@ from adapter.kafka.subscriber import declare_lookups
 from adapter.lookup.metrics import LookupMetrics
 from adapter.lookup.policy import LookupPolicy
 from adapter.lookup.records import seconds_until_due
+from adapter.lookup.reply_to import ReplyRoutes
 from adapter.lookup.scheduler import LookupScheduler
 from adapter.lookup.service import LookupService, NavCaller
 from adapter.settings import KafkaSettings, LookupSettings
@@ -28,7 +29,7 @@ def make_policy(settings: LookupSettings) -> LookupPolicy:
     return LookupPolicy(
         scopes_by_request_topic={t: settings.callers[c] for t, c in topics.items()},
         caller_by_request_topic=topics,
-        reply_topic=settings.reply_topic,
+        replies=reply_routes(settings),
         dead_letter_topic=settings.dead_letter_topic,
         audit_topic=settings.audit_topic,
         allow_synthetic_idents=settings.allow_synthetic_idents,
@@ -39,6 +40,22 @@ def make_policy(settings: LookupSettings) -> LookupPolicy:
         max_request_bytes=settings.max_request_bytes,
         max_request_headers=settings.max_request_headers,
         max_list_items=settings.max_list_items,
+    )
+
+
+def reply_routes(settings: LookupSettings) -> ReplyRoutes:
+    topics = settings.request_topics()
+    own = [
+        *topics,
+        settings.dead_letter_topic,
+        settings.audit_topic,
+        *(t for t, _ in settings.retry_topics()),
+    ]
+    return ReplyRoutes.build(
+        {t: settings.reply_topic_of(c) for t, c in topics.items()},
+        {t: settings.caller_reply_to.get(c, frozenset()) for t, c in topics.items()},
+        own,
+        settings.reply_to_denied,
     )
 
 

@@ -55,7 +55,7 @@ class AckingProducer:
     def __init__(self) -> None:
         self.sent: list[Sequence[Outgoing]] = []
 
-    async def send_until_acked(self, records: Sequence[Outgoing]) -> None:
+    async def send_reply(self, records: Sequence[Outgoing]) -> None:
         self.sent.append(records)
 
 

@@ -81,7 +81,7 @@ def test_lookup_settings_carry_the_run_s_topics_group_and_transport() -> None:
         key_id="k",
         key_file="/dev/null",
         request_topic_prefix="bench-1.main.requests.",
-        reply_topic="bench-1.adapter.replies",
+        reply_topic_template="bench-1.adapter.replies.{caller}",
         group="bench-1.adapter",
         max_in_flight=64,
         transport="httpx",
@@ -89,8 +89,8 @@ def test_lookup_settings_carry_the_run_s_topics_group_and_transport() -> None:
     )
     settings = config.settings()
     assert list(settings.lookups.request_topics()) == [config.request_topic]
-    assert (settings.lookups.reply_topic, settings.lookups.consumer_group) == (
-        config.reply_topic,
+    assert (settings.lookups.reply_topic_of("dev"), settings.lookups.consumer_group) == (
+        "bench-1.adapter.replies.dev",
         config.group,
     )
     assert (settings.lookups.max_in_flight, settings.lookups.kafka_fetch_max_wait_ms) == (64, 5)

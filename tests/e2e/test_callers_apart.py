@@ -1,5 +1,6 @@
-"""Callers stay apart in the running `nav-adapter lookups` process: one caller's request_id never
-answers another caller."""
+"""Callers stay apart in the running `nav-adapter lookups` process: each is answered on its own
+reply topic, a reply_to only where its list allows, and one caller's request_id never answers
+another caller."""
 
 import uuid
 from pathlib import Path
@@ -7,8 +8,10 @@ from pathlib import Path
 import orjson
 import pytest
 
+from adapter.kafka.topics import ensure_topics
 from contracts import ErrorCode
 from contracts import headers as h
+from devtools.request_tool import build_request, request_reply
 from nav_sandbox import PEOPLE
 from tests.support.processes import AdapterProcess
 from tests.support.stack import open_stack
@@ -47,6 +50,33 @@ async def test_a_second_caller_reusing_a_request_id_gets_its_own_evaluation(
             assert adapter.terminate() == 0
 
 
+async def test_each_caller_is_answered_on_its_own_reply_topic_and_a_listed_reply_to(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    async with open_stack(kafka_bootstrap, tmp_path, in_process_adapter=False) as stack:
+        own = stack.own_topic("team-a", "listed")
+        await ensure_topics(stack.kafka, [own])
+        adapter = AdapterProcess(stack.environment(), tmp_path / "adapter.log")
+        adapter.start()
+        try:
+            a = await stack.ask("medlemskapsunntak.search", "team-a", 90, ident=PEOPLE[0].ident)
+            limited = await stack.ask("medlemskapsunntak.search", "team-limited", 90, ident=PEOPLE[0].ident)
+            assert a["status"] == limited["status"] == "ok"
+            assert stack.replies.reply_topic[a["request_id"]] == stack.reply_topic("team-a")
+            assert stack.replies.reply_topic[limited["request_id"]] == stack.reply_topic("team-limited")
+            assert await stack.correlation_ids_on(stack.reply_topic("team-limited")) == [
+                limited["request_id"]
+            ]
+
+            # reply_to on team-a's list (a prefix of its own): the reply goes there and only there.
+            request = build_request("medlemskapsunntak.search", {"ident": PEOPLE[0].ident, "reply_to": own})
+            reply = await request_reply(stack.kafka, stack.topic("team-a"), own, request, timeout=90)
+            assert reply["status"] == "ok"
+            assert request["request_id"] not in stack.replies.by_request_id
+        finally:
+            assert adapter.terminate() == 0
+
+
 async def test_a_forbidden_reply_to_is_answered_on_the_callers_topic_and_nothing_written_there(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
@@ -54,11 +84,25 @@ async def test_a_forbidden_reply_to_is_answered_on_the_callers_topic_and_nothing
         adapter = AdapterProcess(stack.environment(), tmp_path / "adapter.log")
         adapter.start()
         try:
-            forbidden = [
+            [retry_topic, _] = [topic for topic, _ in stack.settings.retry_topics()]
+            existing = [
+                stack.reply_topic("team-limited"),
+                stack.topic("team-limited"),
+                stack.topic("team-a"),
+                retry_topic,
                 stack.settings.dead_letter_topic,
                 stack.settings.audit_topic,
+            ]
+            forbidden = [
+                *existing,
                 "__consumer_offsets",
                 ".",
+                "..",
+                "." * 300,
+                "x" * 250,
+                "nav.events.v1.trygdehendelser",
+                "nav.bridge.v1.checkpoints",
+                "somewhere.else",
             ]
             ids = []
             for reply_to in forbidden:
@@ -77,10 +121,12 @@ async def test_a_forbidden_reply_to_is_answered_on_the_callers_topic_and_nothing
                 assert reply["error"]["code"] == ErrorCode.INVALID_REQUEST
                 assert reply["error"]["message"] == "reply_to not allowed for this caller"
                 assert stack.replies.reply_count[request_id] == 1
-            # Every request was answered on the caller's topic; none became a dead letter, and the
-            # audit topic holds audit records only, no reply.
+                assert stack.replies.reply_topic[request_id] == stack.reply_topic("team-a")
+            # Every request was answered on the caller's topic; none became a dead letter, and none
+            # of the named topics holds a record of them.
             assert stack.replies.dead_letters == []
-            assert not [a for a in stack.replies.audit if "status" in a]
+            for topic in existing:
+                assert not set(ids) & set(await stack.correlation_ids_on(topic)), topic
         finally:
             assert adapter.terminate() == 0
 

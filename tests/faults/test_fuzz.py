@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from adapter.kafka.records import Incoming
 from adapter.lookup.policy import LookupPolicy
+from adapter.lookup.reply_to import ReplyRoutes
 from adapter.lookup.service import LookupService
 from contracts import OPERATIONS, Operation
 from contracts.lookups import LookupBase
@@ -34,7 +35,7 @@ class NotFoundNav:
 POLICY = LookupPolicy(
     scopes_by_request_topic={"req": frozenset(op.scope for op in OPERATIONS)},
     caller_by_request_topic={"req": "fuzzer"},
-    reply_topic="replies",
+    replies=ReplyRoutes({"req": "replies"}),
     dead_letter_topic="dlq",
     audit_topic="audit",
     allow_synthetic_idents=True,

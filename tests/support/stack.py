@@ -42,6 +42,8 @@ class Replies:
     by_request_id: dict[str, dict[str, Any]] = field(default_factory=dict)
     reply_count: Counter[str] = field(default_factory=Counter)
     reply_headers: dict[str, dict[str, bytes]] = field(default_factory=dict)
+    reply_topic: dict[str, str] = field(default_factory=dict)
+    """Correlation id -> the topic its (latest) reply came on."""
     dead_letters: list[tuple[bytes, dict[str, bytes]]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
@@ -64,6 +66,38 @@ class Stack:
 
     def topic(self, caller: str) -> str:
         return self.settings.request_topic_prefix + caller
+
+    def reply_topic(self, caller: str) -> str:
+        return self.settings.reply_topic_of(caller)
+
+    def own_topic(self, caller: str, name: str) -> str:
+        """A topic the caller may name in reply_to: under the prefix its allow-list grants."""
+        [prefix] = self.settings.caller_reply_to[caller]
+        return prefix.removesuffix("*") + name
+
+    async def correlation_ids_on(self, topic: str) -> list[str]:
+        """The correlation ids of every record a topic holds now ("" for a record without one)."""
+        consumer = clients.consumer(self.kafka, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            partitions = await partitions_of(consumer, topic, timeout=1.0)
+            if not partitions:
+                return []
+            consumer.assign(partitions)
+            starts, ends = (
+                await consumer.beginning_offsets(partitions),
+                await consumer.end_offsets(partitions),
+            )
+            for tp in partitions:
+                consumer.seek(tp, starts[tp])
+            found: list[str] = []
+            async with asyncio.timeout(30):
+                while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+                    for records in (await consumer.getmany(timeout_ms=500)).values():
+                        found += [dict(r.headers).get(h.CORRELATION_ID, b"").decode() for r in records]
+            return found
+        finally:
+            await consumer.stop()
 
     async def send_raw(self, caller: str, value: bytes, key: bytes | None = None) -> None:
         await self.producer.send_and_wait(self.topic(caller), value, key=key)
@@ -106,6 +140,7 @@ async def _collect(consumer: AIOKafkaConsumer, settings: LookupSettings, replies
             replies.by_request_id[correlation] = orjson.loads(record.value)
             replies.reply_count[correlation] += 1
             replies.reply_headers[correlation] = headers
+            replies.reply_topic[correlation] = record.topic
         replies.arrived.set()
 
 
@@ -144,7 +179,8 @@ async def open_stack(
             update={
                 "callers": {"team-a": ALL_SCOPES, "team-limited": LIMITED_SCOPES},
                 "request_topic_prefix": f"test-{run}.requests.",
-                "reply_topic": f"test-{run}.replies",
+                "reply_topic_template": f"test-{run}.replies.{{caller}}",
+                "caller_reply_to": {"team-a": frozenset({f"test-{run}.team-a.*"})},
                 "dead_letter_topic": f"test-{run}.dlq",
                 "audit_topic": f"test-{run}.audit",
                 "consumer_group": f"test-{run}",
@@ -155,7 +191,7 @@ async def open_stack(
                 **{k: v for k, v in overrides.items() if k not in nav_overrides},
             }
         )
-        outputs = [settings.reply_topic, settings.dead_letter_topic, settings.audit_topic]
+        outputs = [*settings.reply_topics().values(), settings.dead_letter_topic, settings.audit_topic]
         await ensure_topics(kafka, [*settings.request_topics(), *settings.output_topics()])
         replies = Replies()
         # No consumer group: assigning partitions directly skips the group join.

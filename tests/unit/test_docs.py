@@ -38,7 +38,7 @@ def test_asyncapi_describes_every_channel_and_the_request_payload() -> None:
     addresses = {channel["address"] for channel in document["channels"].values()}
     assert {
         "nav.lookup.v1.requests.{caller}",
-        "nav.lookup.v1.replies",
+        "nav.lookup.v1.replies.{caller}",
         "nav.lookup.v1.dlq",
         "nav.lookup.v1.audit",
         "nav.lookup.v1.retry.1",

@@ -7,6 +7,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import (
     KafkaConnectionError,
+    KafkaTimeoutError,
     MessageSizeTooLargeError,
     TopicAuthorizationFailedError,
     UnknownTopicOrPartitionError,
@@ -51,6 +52,80 @@ async def test_a_passing_failure_is_retried_until_acknowledged() -> None:
     producer = Producer(cast(AIOKafkaProducer, fake), max_backoff=0.01, refused_after=3)
     await producer.send_until_acked([RECORD])
     assert fake.sends == 6
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class TimingOutProducer:
+    """Times every send out, as a partition without a leader does, and moves the clock on."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock, self.sends = clock, 0
+
+    async def send(self, topic: str, value: bytes, **_: Any) -> "asyncio.Future[None]":
+        self.sends += 1
+        self.clock.now += 10
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_exception(KafkaTimeoutError())
+        return done
+
+
+async def test_a_reply_whose_retriable_failure_never_clears_ends_after_the_time_bound() -> None:
+    clock = Clock()
+    fake = TimingOutProducer(clock)
+    producer = Producer(cast(AIOKafkaProducer, fake), max_backoff=0.01, give_up_after=60, clock=clock)
+    with pytest.raises(PublishRefused, match="within 60s: KafkaTimeoutError"):
+        await producer.send_reply([RECORD])
+    assert fake.sends == 6
+
+
+class MissingTopic:
+    """A topic the broker does not have and will not create: the client's metadata wait fails at
+    enqueue, as aiokafka's does after its request timeout."""
+
+    def __init__(self, topic: str) -> None:
+        self.topic, self.asked, self.acked = topic, 0, 0
+
+    async def send(self, topic: str, value: bytes, **_: Any) -> "asyncio.Future[None]":
+        if topic == self.topic:
+            self.asked += 1
+            raise UnknownTopicOrPartitionError()
+        self.acked += 1
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+
+async def test_a_missing_reply_topic_is_asked_about_once_for_a_flood_of_replies_to_it() -> None:
+    clock = Clock()
+    fake = MissingTopic("nowhere")
+    producer = Producer(cast(AIOKafkaProducer, fake), max_backoff=0.01, refusal_memory=30, clock=clock)
+    for _ in range(300):
+        with pytest.raises(PublishRefused, match="UnknownTopicOrPartitionError"):
+            await producer.send_reply(
+                [Outgoing("nowhere", None, b"v", []), Outgoing("audit", None, b"a", [])]
+            )
+    assert fake.asked == 1
+    await producer.send_reply([Outgoing("elsewhere", None, b"v", [])])
+    assert fake.acked == 1
+    clock.now += 31  # the topic may exist by now: asked about again
+    with pytest.raises(PublishRefused):
+        await producer.send_reply([Outgoing("nowhere", None, b"v", [])])
+    assert fake.asked == 2
+
+
+async def test_a_dead_letter_waits_out_a_retriable_failure_whatever_the_time_bound() -> None:
+    fake = FailingProducer(*(KafkaConnectionError() for _ in range(8)))
+    clock = Clock()
+    producer = Producer(cast(AIOKafkaProducer, fake), max_backoff=0.01, give_up_after=0.0, clock=clock)
+    await producer.send_until_acked([RECORD])
+    assert fake.sends == 9
 
 
 class RefusingTopic:

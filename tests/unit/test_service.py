@@ -11,6 +11,7 @@ import pytest
 
 from adapter.kafka.records import Incoming
 from adapter.lookup.policy import LookupPolicy
+from adapter.lookup.reply_to import ReplyRoutes
 from adapter.lookup.service import LookupService
 from adapter.nav.errors import NavRejected
 from contracts import ErrorCode, Operation
@@ -20,7 +21,7 @@ from contracts.lookups import LookupBase
 POLICY = LookupPolicy(
     scopes_by_request_topic={"req.a": frozenset({"nav:helse/v1/medlemskapsunntak", "nav:arbeid/v1/aap"})},
     caller_by_request_topic={"req.a": "a"},
-    reply_topic="replies",
+    replies=ReplyRoutes.build({"req.a": "replies"}, {"req.a": ["my.*"]}, ["req.a", "dlq", "audit"], []),
     dead_letter_topic="dlq",
     audit_topic="audit",
 )
@@ -63,11 +64,9 @@ async def test_garbage_is_a_dead_letter_with_original_bytes_and_reason() -> None
     assert nav.calls == []
 
 
-async def test_no_request_id_or_bad_reply_to_is_a_dead_letter() -> None:
+async def test_no_request_id_is_a_dead_letter() -> None:
     service = LookupService(nav=FakeNav(), policy=POLICY)
     [dead] = await service.handle(_msg({"operation": "x"}))
-    assert dead.topic == "dlq"
-    [dead] = await service.handle(_msg(_body(unntak_id=1, reply_to="bad topic!")))
     assert dead.topic == "dlq"
 
 
@@ -268,7 +267,12 @@ TWO_CALLERS = LookupPolicy(
         "req.c": frozenset(),
     },
     caller_by_request_topic={"req.a": "a", "req.b": "b", "req.c": "c"},
-    reply_topic="replies",
+    replies=ReplyRoutes.build(
+        {"req.a": "replies.a", "req.b": "replies.b", "req.c": "replies.c"},
+        {"req.a": ["replies.b", "shared.*"], "req.b": ["replies.*"]},
+        ["req.a", "req.b", "req.c", "dlq", "audit", "retry.1"],
+        ["events.*", "checkpoints"],
+    ),
     dead_letter_topic="dlq",
     audit_topic="audit",
 )
@@ -365,9 +369,24 @@ async def test_an_ok_lookup_logs_at_debug_and_a_refused_one_at_info(caplog: pyte
     assert outcomes == {"ok": logging.DEBUG, "SCOPE_NOT_ALLOWED": logging.INFO}
 
 
-@pytest.mark.parametrize("reply_to", ["req.a", "audit", "dlq", "__consumer_offsets", ".", ".."])
+@pytest.mark.parametrize(
+    "reply_to",
+    [
+        "req.a",
+        "audit",
+        "dlq",
+        "__consumer_offsets",
+        ".",
+        "..",
+        "." * 300,
+        "x" * 250,
+        "bad topic!",
+        7,
+        "other",
+    ],
+)
 async def test_a_reply_to_the_caller_may_not_write_to_is_refused_on_the_default_reply_topic(
-    reply_to: str,
+    reply_to: object,
 ) -> None:
     nav = FakeNav(result=_vedtak())
     body = _body("aap.vedtak", ident=FNR, consent_token="dG9r", reply_to=reply_to)
@@ -376,3 +395,45 @@ async def test_a_reply_to_the_caller_may_not_write_to_is_refused_on_the_default_
     error = orjson.loads(reply.value)["error"]
     assert (error["code"], error["message"]) == ("INVALID_REQUEST", "reply_to not allowed for this caller")
     assert nav.calls == []
+
+
+@pytest.mark.parametrize(
+    ("topic", "reply_to", "lands_on"),
+    [
+        ("req.a", None, "replies.a"),
+        ("req.a", "replies.a", "replies.a"),
+        ("req.a", "replies.b", "replies.b"),  # named in full on a's list
+        ("req.a", "shared.x", "shared.x"),
+        ("req.a", "replies.c", None),  # another caller's, not on a's list
+        ("req.b", "replies.a", None),  # another caller's reply topic never through a prefix
+        ("req.b", "replies.other", "replies.other"),
+        ("req.b", "replies.", "replies."),
+        ("req.c", "shared.x", None),  # c's list is its own reply topic only
+        ("req.a", "retry.1", None),
+        ("req.a", "checkpoints", None),
+        ("req.b", "req.a", None),
+    ],
+)
+async def test_each_caller_has_its_own_reply_topic_and_reply_to_only_from_its_list(
+    topic: str, reply_to: str | None, lands_on: str | None
+) -> None:
+    body = _body("aap.vedtak", ident=FNR, consent_token="dG9r")
+    if reply_to is not None:
+        body["reply_to"] = reply_to
+    reply, _ = await LookupService(nav=FakeNav(result=_vedtak()), policy=TWO_CALLERS).handle(
+        _msg(body, topic=topic)
+    )
+    own = {"req.a": "replies.a", "req.b": "replies.b", "req.c": "replies.c"}[topic]
+    assert reply.topic == (lands_on or own)
+    refused = (
+        orjson.loads(reply.value).get("error", {}).get("message") == "reply_to not allowed for this caller"
+    )
+    assert refused == (lands_on is None)
+
+
+def test_a_prefix_allow_list_never_reaches_the_denied_topics() -> None:
+    every = ["nav.*", "req.*", "dlq*", "__*", ".*", "any*"]
+    routes = ReplyRoutes.build({"req.a": "r.a"}, {"req.a": every}, ["req.a", "dlq"], ["nav.events.v1.*"])
+    assert routes.allows("req.a", "anything.else") and routes.allows("req.a", "nav.mine")
+    for denied in ("req.a", "dlq", "nav.events.v1.trygdehendelser", "__consumer_offsets", ".", ".."):
+        assert not routes.allows("req.a", denied), denied
