@@ -46,6 +46,8 @@ class Api:
     title: str
     default_base_url: str
     subscription_key: bool = False
+    request_id_required: bool = False
+    """NAV answers 400 to a call without `X-Request-Id` (a UUID)."""
 
 
 @dataclass(frozen=True)
@@ -62,12 +64,20 @@ class Operation:
     # NAV answers an unknown person with 404 on some APIs and with an empty result on others.
     unknown_subject: Literal["not_found", "empty"] = "not_found"
     inferred: str = ""
+    other_scopes: tuple[str, ...] = ()
+    """Scopes NAV accepts for this operation besides `scope`; which one the adapter's tokens
+    carry is configuration (`ADAPTER_NAV_SCOPES`), and a request may name any of them."""
     result_adapter: TypeAdapter[Any] = field(init=False, repr=False, compare=False)
     reply_model: type[OkReply[Any]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "result_adapter", TypeAdapter(self.result_type))
         object.__setattr__(self, "reply_model", OkReply[self.result_type])  # type: ignore[name-defined]
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """Every scope NAV accepts for this operation, the default first."""
+        return (self.scope, *self.other_scopes)
 
     def place(self, values: Mapping[str, Any], text: Callable[[Any], str] = str) -> "Placed":
         """Where each request field goes in NAV's HTTP request: the one reading of `params`.
@@ -125,7 +135,10 @@ SAREKSPORT = Api(
     subscription_key=True,
 )
 VEDTAKSINFORMASJON = Api(
-    "vedtaksinformasjon", "Pensjon Vedtaksinformasjon", "https://pensjon-gw.nav.no/pensjon/vedtak"
+    "vedtaksinformasjon",
+    "Pensjon Vedtaksinformasjon",
+    "https://pensjon-gw.nav.no/pensjon/vedtak",
+    request_id_required=True,
 )
 SIMULER_ALDERSPENSJON = Api(
     "simuler_alderspensjon", "Pensjon Simuler Alderspensjon", "https://pensjon-gw.nav.no"
@@ -258,6 +271,8 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
         request_model=lookups.PensjonVedtaksinformasjon,
         result_type=Vedtaksinformasjon,
+        # NAV's preferred scope; the v1 scope "skal fases ut" but is still accepted.
+        other_scopes=("nav:pensjon/vedtaksinformasjon.read",),
     ),
     Operation(
         name="pensjon.simuler_alderspensjon",

@@ -17,7 +17,7 @@ def _subscription_key_apis() -> frozenset[str]:
 
 
 def _all_scopes() -> frozenset[str]:
-    return frozenset(op.scope for op in OPERATIONS) | {feed.scope for feed in FEEDS}
+    return frozenset(scope for op in OPERATIONS for scope in op.scopes) | {feed.scope for feed in FEEDS}
 
 
 def _mount_prefixes() -> Mapping[str, str]:

@@ -38,6 +38,11 @@ class ApiEndpoint:
 
     base_url: str
     subscription_key: SecretStr | None = None
+    scopes: Mapping[str, str] | None = None
+    """Operation name -> the scope its tokens carry, where not the table's default."""
+
+    def scope_for(self, op: Operation) -> str:
+        return (self.scopes or {}).get(op.name, op.scope)
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,7 @@ class NavClient:
             op.name,
             nav_call.method,
             nav_call.path,
-            op.scope,
+            self._endpoints[op.api.key].scope_for(op),
             str(request.request_id),
             nav_call.params,
             nav_call.headers,

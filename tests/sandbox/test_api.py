@@ -232,3 +232,22 @@ async def test_requests_are_recorded_without_secrets(sandbox: Sandbox) -> None:
     token = await sandbox.token(op.scope)
     assert token not in str(recorded)
     assert PEOPLE[0].ident not in str(recorded)
+
+
+@pytest.mark.parametrize("scope", GATEWAY_OP.scopes)
+async def test_vedtaksinformasjon_takes_the_v1_and_the_read_scope(sandbox: Sandbox, scope: str) -> None:
+    assert GATEWAY_OP.scopes == ("nav:pensjon/v1/vedtaksinformasjon", "nav:pensjon/vedtaksinformasjon.read")
+    token = await sandbox.token(scope)
+    response = await sandbox.call(GATEWAY_OP, sample_values(GATEWAY_OP, PEOPLE[0]), token=token)
+    assert response.status_code == 200, response.text
+
+
+async def test_vedtaksinformasjon_without_x_request_id_is_400(sandbox: Sandbox) -> None:
+    values = sample_values(GATEWAY_OP, PEOPLE[0])
+    response = await sandbox.call(GATEWAY_OP, values, drop_headers=["X-Request-Id"])
+    assert response.status_code == 400
+    assert "X-Request-Id" in response.json()["message"]
+    other = OP["medlemskapsunntak.search"]  # APIs that do not require it still answer
+    assert (
+        await sandbox.call(other, sample_values(other, PEOPLE[0]), drop_headers=["X-Request-Id"])
+    ).status_code == 200

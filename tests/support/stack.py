@@ -29,7 +29,7 @@ from devtools.embedded_broker import free_port
 from devtools.settings_env import settings_env
 from nav_sandbox import PEOPLE, SandboxConfig
 
-ALL_SCOPES = frozenset(op.scope for op in OPERATIONS)
+ALL_SCOPES = frozenset(scope for op in OPERATIONS for scope in op.scopes)
 LIMITED_SCOPES = frozenset({"nav:helse/v1/medlemskapsunntak"})
 
 
