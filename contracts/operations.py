@@ -12,10 +12,11 @@ from typing import Any, Literal
 from pydantic import TypeAdapter
 
 from contracts import lookups
+from contracts._wire import NavModel
 from contracts.nav.aap import MeldekortResponse, VedtakResponse
 from contracts.nav.helserefusjon import FrikortbrevListe, SarEksportSide
 from contracts.nav.medlemskap import Medlemskapsunntak
-from contracts.nav.pensjon import AlderspensjonResultV3, Vedtaksinformasjon
+from contracts.nav.pensjon import AlderspensjonResultV3, SimuleringFeil, Vedtaksinformasjon
 from contracts.nav.uforeopplysninger import UforedataProdusentDTO
 from contracts.replies import OkReply
 
@@ -34,6 +35,8 @@ class Param:
     field: str
     wire: str
     where: Where
+    note: str = ""
+    """What NAV does with it, where that is not what its name says."""
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,14 @@ class Operation:
     request_model: type[lookups.LookupBase]
     result_type: Any
     needs_consent: bool = False
-    # NAV answers an unknown person with 404 on some APIs and with an empty result on others.
-    unknown_subject: Literal["not_found", "empty"] = "not_found"
+    # NAV answers an unknown person with 404 on some APIs, with an empty result on others, and
+    # with 403 where the person must be tied to the caller (the simulation's TP scheme check).
+    unknown_subject: Literal["not_found", "empty", "forbidden"] = "not_found"
     inferred: str = ""
+    error_model: type[NavModel] | None = None
+    """The body NAV answers errors with, where it names the error (`nav_code` of the reply)."""
+    forbidden: str = ""
+    """What NAV's 403 means here, besides a token without the scope."""
     other_scopes: tuple[str, ...] = ()
     """Scopes NAV accepts for this operation besides `scope`; which one the adapter's tokens
     carry is configuration (`ADAPTER_NAV_SCOPES`), and a request may name any of them."""
@@ -281,12 +289,15 @@ OPERATIONS: tuple[Operation, ...] = (
         method="POST",
         path="/simuler/alderspensjon/v3",
         params=(
-            Param("tpnr", "tp-nr", Where.HEADER),
-            Param("hent_full_ap_liste", "hentFullAPListe", Where.HEADER),
+            Param("tpnr", "tp-nr", Where.HEADER, note="optional; NAV's backend does not read it"),
+            Param("hent_full_ap_liste", "hentFullAPListe", Where.HEADER, note="no effect"),
             Param("simulering", "", Where.BODY),
         ),
         request_model=lookups.PensjonSimulerAlderspensjon,
         result_type=AlderspensjonResultV3,
+        unknown_subject="forbidden",
+        error_model=SimuleringFeil,
+        forbidden="the person is not tied to the calling organisation's TP scheme",
     ),
 )
 

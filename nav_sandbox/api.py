@@ -69,11 +69,16 @@ class NavApi:
                 body=await request.body(),
             )
         except BadParams as exc:
-            return error_response(400, str(exc))
-        payload = answers.answer(op, lookup)
+            return _error(op, 400, str(exc), "BadRequestException")
+        try:
+            payload = answers.answer(op, lookup, answers.Caller(self._config.client_tp_ordninger))
+        except answers.Refusal as refusal:
+            return _error(op, 400, refusal.feil, refusal.kode)
         if payload is None:
             if op.unknown_subject == "not_found":
                 return error_response(404, "not found")
+            if op.unknown_subject == "forbidden":
+                return error_response(403, op.forbidden or "forbidden")
             payload = answers.empty_answer(op, lookup)
         return Response(
             op.result_adapter.dump_json(payload, exclude_none=True), media_type="application/json"
@@ -88,6 +93,15 @@ class NavApi:
             scopes=op.scopes,
             needs_consent=op.needs_consent,
         )
+
+
+def _error(op: Operation, status: int, message: str, kode: str) -> Response:
+    """An error in the operation's own error body where NAV has one ({feil, kode}), else the
+    common one."""
+    if op.error_model is None:
+        return error_response(status, message)
+    body = op.error_model.model_validate({"feil": message, "kode": kode})
+    return Response(body.model_dump_json(), status_code=status, media_type="application/json")
 
 
 def _is_uuid(value: str | None) -> bool:

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from nav_sandbox import PEOPLE
+from contracts import ErrorCode
+from nav_sandbox import PEOPLE, UNKNOWN_IDENT
 from tests.support.processes import AdapterProcess, assert_no_personal_data
 from tests.support.stack import Stack, open_stack
 
@@ -60,3 +61,37 @@ async def test_vedtaksinformasjon_tokens_carry_the_configured_scope(
     assert "nav:pensjon/v1/vedtaksinformasjon" not in fetches
     seen = await _requests_to(stack, "pensjon.vedtaksinformasjon")
     assert seen and all(r["headers"].get("x-request-id") for r in seen)
+
+
+SIMULERING = {
+    "fnr": PERSON.ident,
+    "sivilstandVedPensjonering": "UGIF",
+    "forsteUttak": {"datoFom": "2030-01-01", "grad": 100},
+}
+
+
+async def test_a_simulation_needs_no_tpnr(running: tuple[Stack, AdapterProcess]) -> None:
+    stack, _ = running
+    reply = await stack.ask("pensjon.simuler_alderspensjon", timeout=90, simulering=SIMULERING)
+    assert reply["status"] == "ok", reply
+    assert len(reply["result"]["alderspensjonFraFolketrygden"]) == 1
+
+
+async def test_a_simulation_navs_rules_refuse_names_navs_exception(
+    running: tuple[Stack, AdapterProcess],
+) -> None:
+    stack, _ = running
+    simulering = {**SIMULERING, "forsteUttak": {"datoFom": "2030-01-15", "grad": 100}}
+    reply = await stack.ask("pensjon.simuler_alderspensjon", timeout=90, simulering=simulering)
+    error = reply["error"]
+    assert error["code"] == ErrorCode.INVALID_REQUEST and error["http_status"] == 400
+    assert error["nav_code"] == "InvalidArgumentException" and not error["retryable"]
+
+
+async def test_a_simulation_for_a_person_outside_the_callers_scheme_is_forbidden(
+    running: tuple[Stack, AdapterProcess],
+) -> None:
+    stack, _ = running
+    simulering = {**SIMULERING, "fnr": UNKNOWN_IDENT}
+    reply = await stack.ask("pensjon.simuler_alderspensjon", timeout=90, tpnr=TPNR, simulering=simulering)
+    assert reply["error"]["code"] == ErrorCode.FORBIDDEN and reply["error"]["http_status"] == 403
