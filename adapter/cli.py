@@ -87,14 +87,15 @@ def _lookups(args: argparse.Namespace, rest: list[str]) -> int:
     from adapter.lookup.app import run_lookups
 
     lookups = read_settings(LookupSettings)
-    return _run_role(run_lookups, _kafka(args), lookups, lookups.scopes())
+    return _run_role(run_lookups, _kafka(args), lookups, lookups.token_scopes)
 
 
 def _bridge(args: argparse.Namespace, rest: list[str]) -> int:
     from adapter.bridge.app import run_bridge
 
     bridge = read_settings(BridgeSettings)
-    return _run_role(run_bridge, _kafka(args), bridge, [f.feed.scope for f in bridge.configured_feeds()])
+    scopes = [f.feed.scope for f in bridge.configured_feeds()]
+    return _run_role(run_bridge, _kafka(args), bridge, lambda nav: scopes)
 
 
 R = TypeVar("R", bound=BaseSettings)
@@ -104,12 +105,12 @@ def _run_role(
     run: Callable[[KafkaSettings, NavSettings, R, asyncio.Event], Awaitable[None]],
     kafka: KafkaSettings,
     role: R,
-    scopes: Iterable[str],
+    scopes: Callable[[NavSettings], Iterable[str]],
 ) -> int:
     """Run a role on the one Kafka and NAV connection until SIGINT or SIGTERM."""
     nav = read_settings(NavSettings)
     try:
-        nav.check_scopes(scopes)
+        nav.check_scopes(scopes(nav))
     except ValueError as exc:
         raise SystemExit(f"invalid configuration: {exc}") from None
 

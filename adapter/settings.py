@@ -31,7 +31,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from adapter.bridge.feed import ConfiguredFeed, ContinuityPolicy
 from contracts.feeds import EVENTS_TOPIC_PREFIX, FEED_APIS, FEEDS_BY_NAME, REQUESTS_PER_MINUTE
 from contracts.lookups import TOPIC_NAME_PATTERN, TopicName, Tpnr
-from contracts.operations import APIS, Api
+from contracts.operations import APIS, OPERATIONS, Api, Operation
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
@@ -201,6 +201,11 @@ class NavSettings(BaseSettings):
         default_factory=dict,
         description="API key -> base URL (lookup and feed APIs), overriding NAV's production URLs.",
     )
+    nav_scopes: dict[str, str] = Field(
+        default_factory=dict,
+        description="API key -> the scope its tokens are requested for, where NAV accepts more than "
+        'one, as JSON: {"vedtaksinformasjon": "nav:pensjon/vedtaksinformasjon.read"}.',
+    )
     nav_subscription_key: SecretStr | None = None
     nav_subscription_key_file: Path | None = None
     nav_subscription_key_apis: frozenset[str] | None = Field(
@@ -273,7 +278,18 @@ class NavSettings(BaseSettings):
         ):
             if unknown := keys - set(APIS_BY_KEY):
                 raise ValueError(f"{name} names unknown APIs: {sorted(unknown)}")
+        self._check_scopes_accepted()
         return self
+
+    def _check_scopes_accepted(self) -> None:
+        for api_key, scope in self.nav_scopes.items():
+            ops = [op for op in OPERATIONS if op.api.key == api_key]
+            if not ops or any(scope not in op.scopes for op in ops):
+                raise ValueError(f"ADAPTER_NAV_SCOPES: NAV does not accept {scope} for {api_key}")
+
+    def scope_for(self, op: Operation) -> str:
+        """The scope `op`'s tokens are requested for: the configured one, else the table's."""
+        return self.nav_scopes.get(op.api.key, op.scope)
 
     def base_url(self, api_key: str) -> str:
         return self.nav_base_urls.get(api_key, APIS_BY_KEY[api_key].default_base_url)
@@ -471,6 +487,12 @@ class LookupSettings(_RoleSettings):
     def scopes(self) -> list[str]:
         """Every scope some caller may use: the tokens the lookups need."""
         return sorted({scope for allowed in self.callers.values() for scope in allowed})
+
+    def token_scopes(self, nav: NavSettings) -> list[str]:
+        """The scopes the lookups' tokens carry: for every operation some caller may use, the
+        one the NAV settings choose among those NAV accepts for it."""
+        allowed = set(self.scopes())
+        return sorted({nav.scope_for(op) for op in OPERATIONS if allowed & set(op.scopes)})
 
     def retry_topics(self) -> tuple[tuple[str, float], ...]:
         return tuple(

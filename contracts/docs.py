@@ -17,10 +17,14 @@ def operations_table() -> str:
     ]
     for op in OPERATIONS:
         params = ", ".join(
-            f"`{p.field}` → {p.where.value}" + (f" `{p.wire}`" if p.wire else "") for p in op.params
+            f"`{p.field}` → {p.where.value}"
+            + (f" `{p.wire}`" if p.wire else "")
+            + (f" ({p.note})" if p.note else "")
+            for p in op.params
         )
+        scopes = " or ".join(f"`{scope}`" for scope in op.scopes)
         rows.append(
-            f"| `{op.name}` | {op.api.title} | `{op.scope}` | {op.method} `{op.path}` | {params} "
+            f"| `{op.name}` | {op.api.title} | {scopes} | {op.method} `{op.path}` | {params} "
             f"| {'yes' if op.needs_consent else 'no'} | {op.inferred or '-'} |"
         )
     return "\n".join(rows)

@@ -120,8 +120,12 @@ class PensjonVedtaksinformasjon(LookupBase):
 
 class PensjonSimulerAlderspensjon(LookupBase):
     operation: Literal["pensjon.simuler_alderspensjon"]
-    tpnr: Tpnr
-    hent_full_ap_liste: bool = False
+    tpnr: Tpnr | None = Field(
+        None, description="Sent as tp-nr if given; NAV reads the TP scheme from the token instead."
+    )
+    hent_full_ap_liste: bool = Field(
+        False, description="Sent as hentFullAPListe; has no effect: NAV always returns first and full uttak."
+    )
     simulering: SimulerAlderspensjonRequestV3
 
     def subject_ident(self) -> str | None:

@@ -12,10 +12,11 @@ from typing import Any, Literal
 from pydantic import TypeAdapter
 
 from contracts import lookups
+from contracts._wire import NavModel
 from contracts.nav.aap import MeldekortResponse, VedtakResponse
 from contracts.nav.helserefusjon import FrikortbrevListe, SarEksportSide
 from contracts.nav.medlemskap import Medlemskapsunntak
-from contracts.nav.pensjon import AlderspensjonResultV3, Vedtaksinformasjon
+from contracts.nav.pensjon import AlderspensjonResultV3, SimuleringFeil, Vedtaksinformasjon
 from contracts.nav.uforeopplysninger import UforedataProdusentDTO
 from contracts.replies import OkReply
 
@@ -34,6 +35,8 @@ class Param:
     field: str
     wire: str
     where: Where
+    note: str = ""
+    """What NAV does with it, where that is not what its name says."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class Api:
     title: str
     default_base_url: str
     subscription_key: bool = False
+    request_id_required: bool = False
+    """NAV answers 400 to a call without `X-Request-Id` (a UUID)."""
 
 
 @dataclass(frozen=True)
@@ -59,15 +64,28 @@ class Operation:
     request_model: type[lookups.LookupBase]
     result_type: Any
     needs_consent: bool = False
-    # NAV answers an unknown person with 404 on some APIs and with an empty result on others.
-    unknown_subject: Literal["not_found", "empty"] = "not_found"
+    # NAV answers an unknown person with 404 on some APIs, with an empty result on others, and
+    # with 403 where the person must be tied to the caller (the simulation's TP scheme check).
+    unknown_subject: Literal["not_found", "empty", "forbidden"] = "not_found"
     inferred: str = ""
+    error_model: type[NavModel] | None = None
+    """The body NAV answers errors with, where it names the error (`nav_code` of the reply)."""
+    forbidden: str = ""
+    """What NAV's 403 means here, besides a token without the scope."""
+    other_scopes: tuple[str, ...] = ()
+    """Scopes NAV accepts for this operation besides `scope`; which one the adapter's tokens
+    carry is configuration (`ADAPTER_NAV_SCOPES`), and a request may name any of them."""
     result_adapter: TypeAdapter[Any] = field(init=False, repr=False, compare=False)
     reply_model: type[OkReply[Any]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "result_adapter", TypeAdapter(self.result_type))
         object.__setattr__(self, "reply_model", OkReply[self.result_type])  # type: ignore[name-defined]
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """Every scope NAV accepts for this operation, the default first."""
+        return (self.scope, *self.other_scopes)
 
     def place(self, values: Mapping[str, Any], text: Callable[[Any], str] = str) -> "Placed":
         """Where each request field goes in NAV's HTTP request: the one reading of `params`.
@@ -125,7 +143,10 @@ SAREKSPORT = Api(
     subscription_key=True,
 )
 VEDTAKSINFORMASJON = Api(
-    "vedtaksinformasjon", "Pensjon Vedtaksinformasjon", "https://pensjon-gw.nav.no/pensjon/vedtak"
+    "vedtaksinformasjon",
+    "Pensjon Vedtaksinformasjon",
+    "https://pensjon-gw.nav.no/pensjon/vedtak",
+    request_id_required=True,
 )
 SIMULER_ALDERSPENSJON = Api(
     "simuler_alderspensjon", "Pensjon Simuler Alderspensjon", "https://pensjon-gw.nav.no"
@@ -258,6 +279,8 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
         request_model=lookups.PensjonVedtaksinformasjon,
         result_type=Vedtaksinformasjon,
+        # NAV's preferred scope; the v1 scope "skal fases ut" but is still accepted.
+        other_scopes=("nav:pensjon/vedtaksinformasjon.read",),
     ),
     Operation(
         name="pensjon.simuler_alderspensjon",
@@ -266,12 +289,15 @@ OPERATIONS: tuple[Operation, ...] = (
         method="POST",
         path="/simuler/alderspensjon/v3",
         params=(
-            Param("tpnr", "tp-nr", Where.HEADER),
-            Param("hent_full_ap_liste", "hentFullAPListe", Where.HEADER),
+            Param("tpnr", "tp-nr", Where.HEADER, note="optional; NAV's backend does not read it"),
+            Param("hent_full_ap_liste", "hentFullAPListe", Where.HEADER, note="no effect"),
             Param("simulering", "", Where.BODY),
         ),
         request_model=lookups.PensjonSimulerAlderspensjon,
         result_type=AlderspensjonResultV3,
+        unknown_subject="forbidden",
+        error_model=SimuleringFeil,
+        forbidden="the person is not tied to the calling organisation's TP scheme",
     ),
 )
 

@@ -33,6 +33,11 @@ class ReplyError(WireModel):
     retryable: bool
     message: str = Field(description="Human-readable; never contains personal data.")
     http_status: int | None = Field(None, description="NAV's HTTP status, where NAV answered.")
+    nav_code: str | None = Field(
+        None,
+        description="NAV's own name for the error, where its answer gives one "
+        "(Simuler Alderspensjon: the exception, e.g. UtilstrekkeligOpptjeningException).",
+    )
 
 
 ResultT = TypeVar("ResultT")

@@ -1,12 +1,14 @@
 """NAV's APIs, one route per row of the operations table, each checked as NAV's gateway checks.
 
 Order of checks: injected faults, then 401 (no or unknown/expired bearer token), 403 (missing
-subscription key where the API needs one, wrong scope, missing consent token), 400 (malformed
-parameters), then 404 or the operation's empty result for an unknown subject, else 200.
+subscription key where the API needs one, wrong scope, missing consent token), 400 (no
+`X-Request-Id` where the API requires one, malformed parameters), then 404 or the operation's
+empty result for an unknown subject, else 200.
 """
 
 from collections.abc import Awaitable, Callable
 from hmac import compare_digest
+from uuid import UUID
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,6 +23,7 @@ from nav_sandbox.recorder import Recorder
 from nav_sandbox.settings import SandboxConfig
 
 SUBSCRIPTION_KEY_HEADER = "Ocp-Apim-Subscription-Key"
+REQUEST_ID_HEADER = "X-Request-Id"
 _UNAUTHORIZED = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 
@@ -55,6 +58,8 @@ class NavApi:
             return fault
         if (denied := self._deny(op, request)) is not None:
             return denied
+        if op.api.request_id_required and not _is_uuid(request.headers.get(REQUEST_ID_HEADER)):
+            return error_response(400, f"{REQUEST_ID_HEADER} (a UUID) is required")
         try:
             lookup = read_params(
                 op,
@@ -64,11 +69,16 @@ class NavApi:
                 body=await request.body(),
             )
         except BadParams as exc:
-            return error_response(400, str(exc))
-        payload = answers.answer(op, lookup)
+            return _error(op, 400, str(exc), "BadRequestException")
+        try:
+            payload = answers.answer(op, lookup, answers.Caller(self._config.client_tp_ordninger))
+        except answers.Refusal as refusal:
+            return _error(op, 400, refusal.feil, refusal.kode)
         if payload is None:
             if op.unknown_subject == "not_found":
                 return error_response(404, "not found")
+            if op.unknown_subject == "forbidden":
+                return error_response(403, op.forbidden or "forbidden")
             payload = answers.empty_answer(op, lookup)
         return Response(
             op.result_adapter.dump_json(payload, exclude_none=True), media_type="application/json"
@@ -80,9 +90,26 @@ class NavApi:
             self._tokens,
             request,
             api_key=op.api.key,
-            scope=op.scope,
+            scopes=op.scopes,
             needs_consent=op.needs_consent,
         )
+
+
+def _error(op: Operation, status: int, message: str, kode: str) -> Response:
+    """An error in the operation's own error body where NAV has one ({feil, kode}), else the
+    common one."""
+    if op.error_model is None:
+        return error_response(status, message)
+    body = op.error_model.model_validate({"feil": message, "kode": kode})
+    return Response(body.model_dump_json(), status_code=status, media_type="application/json")
+
+
+def _is_uuid(value: str | None) -> bool:
+    try:
+        UUID(value or "")
+    except ValueError:
+        return False
+    return True
 
 
 def deny(
@@ -91,7 +118,7 @@ def deny(
     request: Request,
     *,
     api_key: str,
-    scope: str,
+    scopes: tuple[str, ...],
     needs_consent: bool = False,
 ) -> Response | None:
     """The gateway's answer to a request it refuses (401 or 403), or None to let it through."""
@@ -103,8 +130,8 @@ def deny(
         key = request.headers.get(SUBSCRIPTION_KEY_HEADER, "").encode()
         if not compare_digest(key, config.subscription_key.encode()):
             return error_response(403, "missing or invalid subscription key")
-    if scope not in issued.scopes:
-        return error_response(403, f"the token lacks scope {scope}")
+    if not issued.scopes & set(scopes):
+        return error_response(403, f"the token lacks scope {' or '.join(scopes)}")
     if needs_consent and not request.headers.get(CONSENT_HEADER):
         return error_response(403, f"{CONSENT_HEADER} is required")
     return None

@@ -139,7 +139,7 @@ class SandboxFeeds:
         if (fault := await self._faults.apply((feed.api.key, feed.name), request)) is not None:
             return fault
         if (
-            denied := deny(self._config, self._tokens, request, api_key=feed.api.key, scope=feed.scope)
+            denied := deny(self._config, self._tokens, request, api_key=feed.api.key, scopes=(feed.scope,))
         ) is not None:
             return denied
         try:

@@ -17,7 +17,7 @@ def _subscription_key_apis() -> frozenset[str]:
 
 
 def _all_scopes() -> frozenset[str]:
-    return frozenset(op.scope for op in OPERATIONS) | {feed.scope for feed in FEEDS}
+    return frozenset(scope for op in OPERATIONS for scope in op.scopes) | {feed.scope for feed in FEEDS}
 
 
 def _mount_prefixes() -> Mapping[str, str]:
@@ -48,6 +48,9 @@ class SandboxConfig:
     """Seed for the `error_rate` dice; None for a fresh one."""
     feed_events: int = 20
     """Events each feed's log (each tpnr's, for samordning) holds when first asked for."""
+    client_tp_ordninger: frozenset[str] = frozenset({"3010"})
+    """The TP schemes the client's organisation serves: the simulation answers 403 for a person
+    tied to none of them, as NAV does (NAV reads the scheme from the token, not from tp-nr)."""
     samordning_between_pages: bool = True
     """Samordning's numbered feeds answer `start..start + antall` inclusive, shuffled, as NAV's code
     does; False for the documented `antall` items in order."""

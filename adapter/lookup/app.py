@@ -80,7 +80,7 @@ async def run_lookups(
         async with beating(heartbeat), serve_health(health, settings.http_host, settings.http_port):
             freeze_startup_objects()
             refresher = asyncio.create_task(nav.tokens.run_refresher(stop))
-            warm = asyncio.create_task(_warm_tokens(nav.tokens, settings.scopes()))
+            warm = asyncio.create_task(_warm_tokens(nav.tokens, settings.token_scopes(nav_settings)))
             probing = asyncio.create_task(probe.run(stop))
             log.info("lookups running: %d request topics", len(settings.callers))
             try:

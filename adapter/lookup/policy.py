@@ -68,8 +68,10 @@ class Admission:
     def admit(self, request_topic: str, request: LookupBase) -> float | None:
         """The request's deadline on the monotonic clock (None: none), or Refused."""
         op = operation_of(request)
-        if request.scope != op.scope:
-            raise Refused(ErrorCode.INVALID_REQUEST, f"scope must be {op.scope} for {op.name}")
+        if request.scope not in op.scopes:
+            raise Refused(
+                ErrorCode.INVALID_REQUEST, f"scope must be one of {', '.join(op.scopes)} for {op.name}"
+            )
         if request.scope not in self._policy.scopes_by_request_topic.get(request_topic, ()):
             raise Refused(ErrorCode.SCOPE_NOT_ALLOWED, f"this caller may not use scope {request.scope}")
         quota = self._quotas.get(self._policy.caller(request_topic) or "")

@@ -33,7 +33,13 @@ def ok_reply(request: LookupBase, result: Any) -> bytes:
 
 
 def error_reply(
-    request_id: UUID, operation: str | None, code: ErrorCode, message: str, http_status: int | None
+    request_id: UUID,
+    operation: str | None,
+    code: ErrorCode,
+    message: str,
+    http_status: int | None,
+    *,
+    nav_code: str | None = None,
 ) -> bytes:
     reply = ErrorReply(
         request_id=request_id,
@@ -43,6 +49,7 @@ def error_reply(
             retryable=code in RETRYABLE_CODES,
             message=scrub(message),
             http_status=http_status,
+            nav_code=nav_code,
         ),
     )
     return reply.model_dump_json(exclude_none=True).encode()

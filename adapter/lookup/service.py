@@ -51,12 +51,13 @@ class _Failure:
     code: ErrorCode
     message: str
     http_status: int | None = None
+    nav_code: str | None = None
 
 
 def _failure(exc: Exception, request_id: UUID) -> _Failure:
     """What the caller is told of a failure: the one table from exception to error code."""
     if isinstance(exc, NavError):
-        return _Failure(exc.code, exc.message, exc.http_status)
+        return _Failure(exc.code, exc.message, exc.http_status, exc.nav_code)
     if isinstance(exc, Refused):
         return _Failure(exc.code, exc.message)
     if isinstance(exc, ValidationError):
@@ -143,7 +144,12 @@ class LookupService:
                     return [later, self._audit(envelope, request, RETRY_SCHEDULED, later.key or b"")]
             failure = _failure(exc, envelope.request_id)
             reply = records.error_reply(
-                envelope.request_id, envelope.operation, failure.code, failure.message, failure.http_status
+                envelope.request_id,
+                envelope.operation,
+                failure.code,
+                failure.message,
+                failure.http_status,
+                nav_code=failure.nav_code,
             )
             outcome = failure.code.value
 

@@ -64,7 +64,9 @@ def nav_headers(call_id: str, consumer_id: str, subscription_key: SecretStr | No
 def interpret(op: Operation, status: int, headers: Mapping[str, str], body: bytes) -> Any:
     """NAV's answer as the operation's typed result, or the NavError it stands for."""
     if not 200 <= status < 300:
-        raise error_for_status(op.name, status, headers)
+        raise error_for_status(
+            op.name, status, headers, body=body, error_model=op.error_model, forbidden=op.forbidden
+        )
     try:
         return op.result_adapter.validate_json(body)
     except ValidationError as exc:

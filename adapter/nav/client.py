@@ -23,6 +23,7 @@ from adapter.nav.calls import build_call, interpret, nav_headers
 from adapter.nav.errors import NavUnavailable, error_for_status, from_transport
 from adapter.nav.sender import NavAnswer, NavSender
 from adapter.observability.tracing import nav_call_span
+from contracts._wire import NavModel
 from contracts.feeds import BUSY_503_APIS
 from contracts.lookups import LookupBase
 from contracts.operations import Operation
@@ -38,6 +39,11 @@ class ApiEndpoint:
 
     base_url: str
     subscription_key: SecretStr | None = None
+    scopes: Mapping[str, str] | None = None
+    """Operation name -> the scope its tokens carry, where not the table's default."""
+
+    def scope_for(self, op: Operation) -> str:
+        return (self.scopes or {}).get(op.name, op.scope)
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,8 @@ class _Exchange:
     params: tuple[tuple[str, str], ...] = ()
     headers: Mapping[str, str] | None = None
     content: bytes | None = None
+    error_model: type[NavModel] | None = None
+    forbidden: str = ""
 
 
 class NavClient:
@@ -104,11 +112,13 @@ class NavClient:
             op.name,
             nav_call.method,
             nav_call.path,
-            op.scope,
+            self._endpoints[op.api.key].scope_for(op),
             str(request.request_id),
             nav_call.params,
             nav_call.headers,
             nav_call.body,
+            op.error_model,
+            op.forbidden,
         )
         attempt = 0
         while True:
@@ -152,6 +162,9 @@ class NavClient:
                     answer.status,
                     answer.headers,
                     busy_503=exchange.api_key in BUSY_503_APIS,
+                    body=answer.content,
+                    error_model=exchange.error_model,
+                    forbidden=exchange.forbidden,
                 )
         except NavUnavailable as exc:
             # A 429 (pensjon-gw: a 503) is NAV pacing us, not NAV failing: back-off and

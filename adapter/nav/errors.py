@@ -9,6 +9,7 @@ them. Nothing outside `adapter.nav` sees an httpx type.
 Messages name the call and the status only: never an ident, a token or a NAV body.
 """
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -17,6 +18,7 @@ import httpx
 from pydantic import ValidationError
 
 from adapter.nav.tokens import TokenEndpointError
+from contracts._wire import NavModel
 from contracts.replies import ErrorCode
 from contracts.validation import problem_locations
 
@@ -24,11 +26,14 @@ from contracts.validation import problem_locations
 class NavError(Exception):
     retryable = False
 
-    def __init__(self, code: ErrorCode, message: str, *, http_status: int | None = None) -> None:
+    def __init__(
+        self, code: ErrorCode, message: str, *, http_status: int | None = None, nav_code: str | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.http_status = http_status
+        self.nav_code = nav_code
 
 
 class NavUnavailable(NavError):
@@ -41,8 +46,9 @@ class NavUnavailable(NavError):
         *,
         http_status: int | None = None,
         retry_after: float | None = None,
+        nav_code: str | None = None,
     ) -> None:
-        super().__init__(code, message, http_status=http_status)
+        super().__init__(code, message, http_status=http_status, nav_code=nav_code)
         self.retry_after = retry_after
 
 
@@ -77,11 +83,35 @@ _REJECTIONS = {
 }
 
 
+_NAV_CODE = re.compile(r"[A-Za-z_][A-Za-z_.]{0,99}")
+"""What a NAV error name (an exception's class name) looks like: no digits, so never an ident."""
+
+
+def nav_code_of(error_model: type[NavModel] | None, body: bytes) -> str | None:
+    """NAV's name for the error from an error body of `error_model`'s shape (its `kode`)."""
+    if error_model is None or not body:
+        return None
+    try:
+        kode = getattr(error_model.model_validate_json(body), "kode", None)
+    except ValidationError:
+        return None
+    return kode if isinstance(kode, str) and _NAV_CODE.fullmatch(kode) else None
+
+
 def error_for_status(
-    name: str, status: int, headers: Mapping[str, str], *, busy_503: bool = False
+    name: str,
+    status: int,
+    headers: Mapping[str, str],
+    *,
+    busy_503: bool = False,
+    body: bytes = b"",
+    error_model: type[NavModel] | None = None,
+    forbidden: str = "",
 ) -> NavError:
     """The NavError a non-2xx answer to call `name` stands for; `busy_503`: the API's gateway
-    answers 503 over its rate limit, so a 503 is rate limiting."""
+    answers 503 over its rate limit, so a 503 is rate limiting. `error_model` and `forbidden` are
+    the operation's (the table's): the shape of NAV's error bodies and what its 403 means."""
+    nav_code = nav_code_of(error_model, body)
     if status == 429 or (busy_503 and status == 503):
         return NavUnavailable(
             ErrorCode.RATE_LIMITED,
@@ -95,9 +125,15 @@ def error_for_status(
             f"{name}: NAV answered {status}",
             http_status=status,
             retry_after=retry_after_seconds(headers),
+            nav_code=nav_code,
         )
     code = _REJECTIONS.get(status, ErrorCode.INVALID_REQUEST)
-    return NavRejected(code, f"{name}: NAV answered {status}", http_status=status)
+    message = f"{name}: NAV answered {status}"
+    if status == 403 and forbidden:
+        message += f": {forbidden}, or the token lacks the scope"
+    elif nav_code is not None:
+        message += f" ({nav_code})"
+    return NavRejected(code, message, http_status=status, nav_code=nav_code)
 
 
 def contract_error(name: str, exc: ValidationError, status: int) -> NavContractError:

@@ -14,7 +14,7 @@ from adapter.nav.sender import NavSender
 from adapter.nav.tokens import MaskinportenClient, MaskinportenConfig, TokenCache
 from adapter.nav.transport import make_transport
 from adapter.settings import NavSettings
-from contracts.operations import Api
+from contracts.operations import OPERATIONS, Api
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,11 @@ async def open_nav(
             transport=transport, tokens=tokens, connect_timeout=settings.nav_connect_timeout_seconds
         )
         endpoints = {
-            api.key: ApiEndpoint(settings.base_url(api.key), settings.subscription_key_for(api.key))
+            api.key: ApiEndpoint(
+                settings.base_url(api.key),
+                settings.subscription_key_for(api.key),
+                {op.name: settings.scope_for(op) for op in OPERATIONS if op.api.key == api.key},
+            )
             for api in apis
         }
         metrics = NavMetrics(registry)

@@ -185,8 +185,9 @@ class Pensjonsbeholdningsperiode(NavModel):
 
 
 class Delytelse(NavModel):
-    pensjonstype: str
-    belop: int
+    # Nullable in NAV's DelytelseResultV3, as every field of its result types is.
+    pensjonstype: str | None = None
+    belop: int | None = None
 
 
 class AlderspensjonFraFolketrygden(NavModel):
@@ -204,6 +205,14 @@ class AlderspensjonResultV3(NavModel):
     harTidligereUttak: bool | None = None
     afpPrivatBeholdningVedUttak: int | None = None
     sisteGyldigeOpptjeningsAr: int | None = None
+
+
+class SimuleringFeil(NavModel):
+    """The body of the simulation's 400 and 500: `kode` is the name of NAV's exception
+    (e.g. UtilstrekkeligOpptjeningException), `feil` its text."""
+
+    feil: str | None = None
+    kode: str | None = None
 
 
 class SimulerAlderspensjonRequestV3(NavModel):

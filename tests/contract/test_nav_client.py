@@ -89,3 +89,25 @@ async def test_every_feed_serves_a_numbered_page(nav: Nav, feed: Any) -> None:
     assert numbers and numbers == sorted(numbers) and numbers[0] == feed.first_sequence
     # Feed calls go through the same circuits and latency metric as lookups.
     assert nav.client.breakers[feed.api.key].state == "closed"
+
+
+SIMULER = next(op for op in OPERATIONS if op.name == "pensjon.simuler_alderspensjon")
+
+
+async def test_a_simulation_navs_rules_refuse_is_invalid_request_naming_navs_exception(nav: Nav) -> None:
+    values = sample_values(SIMULER, PEOPLE[0])
+    values["simulering"] = {**values["simulering"], "forsteUttak": {"datoFom": "2030-01-15", "grad": 50}}
+    with pytest.raises(NavRejected) as rejected:
+        await nav.client.call(SIMULER, _request(SIMULER, values))
+    assert rejected.value.code is ErrorCode.INVALID_REQUEST and rejected.value.http_status == 400
+    assert rejected.value.nav_code == "InvalidArgumentException"
+
+
+async def test_a_simulation_for_a_person_outside_the_callers_scheme_is_forbidden(nav: Nav) -> None:
+    values = sample_values(SIMULER, PEOPLE[0])
+    values["simulering"] = {**values["simulering"], "fnr": UNKNOWN_IDENT}
+    values.pop("tpnr")
+    with pytest.raises(NavRejected) as rejected:
+        await nav.client.call(SIMULER, _request(SIMULER, values))
+    assert rejected.value.code is ErrorCode.FORBIDDEN and rejected.value.http_status == 403
+    assert "TP scheme" in rejected.value.message and UNKNOWN_IDENT not in rejected.value.message

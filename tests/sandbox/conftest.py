@@ -165,7 +165,7 @@ class Sandbox:
             headers["Authorization"] = f"Bearer {token}"
         if subscription_key is not None:
             headers["Ocp-Apim-Subscription-Key"] = subscription_key
-        headers["Nav-Call-Id"] = str(uuid.uuid4())
+        headers["Nav-Call-Id"] = headers["X-Request-Id"] = str(uuid.uuid4())
         headers["Nav-Consumer-Id"] = "sandbox-tests"
         for name in drop_headers:
             headers.pop(name, None)

@@ -1,5 +1,6 @@
 import itertools
 import time
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -133,7 +134,7 @@ async def test_400_for_a_malformed_body_without_echoing_it(sandbox: Sandbox) -> 
     values["simulering"] = {**values["simulering"], "forsteUttak": {"datoFom": "2030-01-01", "grad": 30}}
     response = await sandbox.call(op, values)
     assert response.status_code == 400
-    assert "body.forsteUttak.grad" in response.json()["message"]
+    assert "body.forsteUttak.grad" in response.json()["feil"]
     assert PEOPLE[0].ident not in response.text
 
 
@@ -149,6 +150,8 @@ async def test_an_unknown_subject_is_404_or_empty_as_the_table_says(sandbox: San
     response = await sandbox.call(op, values)
     if op.unknown_subject == "not_found":
         assert response.status_code == 404
+    elif op.unknown_subject == "forbidden":
+        assert response.status_code == 403
     else:
         assert response.status_code == 200
         op.result_adapter.validate_json(response.content)
@@ -202,12 +205,67 @@ async def test_sar_export_pages(sandbox: Sandbox) -> None:
     assert len(set(ids)) == 23
 
 
-async def test_simulation_lists_every_period_only_when_asked(sandbox: Sandbox) -> None:
-    op = OP["pensjon.simuler_alderspensjon"]
-    values = sample_values(op, PEOPLE[3])
-    full = (await sandbox.call(op, values)).json()
-    short = (await sandbox.call(op, {**values, "hent_full_ap_liste": False})).json()
-    assert len(full["alderspensjonFraFolketrygden"]) > len(short["alderspensjonFraFolketrygden"]) == 2
+SIMULER = OP["pensjon.simuler_alderspensjon"]
+
+
+async def test_simulation_lists_first_and_full_uttak_whatever_hent_full_ap_liste_says(
+    sandbox: Sandbox,
+) -> None:
+    values = sample_values(SIMULER, PEOPLE[3])
+    full = (await sandbox.call(SIMULER, {**values, "hent_full_ap_liste": True})).json()
+    short = (await sandbox.call(SIMULER, {**values, "hent_full_ap_liste": False})).json()
+    assert full == short
+    assert len(full["alderspensjonFraFolketrygden"]) == 2
+
+
+async def test_simulation_needs_no_tp_nr(sandbox: Sandbox) -> None:
+    values = {k: v for k, v in sample_values(SIMULER, PEOPLE[0]).items() if k != "tpnr"}
+    response = await sandbox.call(SIMULER, values)
+    assert response.status_code == 200, response.text
+    assert "tp-nr" not in (await sandbox.client.get("/_sandbox/requests")).json()[-1]["headers"]
+
+
+async def test_simulation_is_403_for_a_person_not_tied_to_the_callers_scheme(
+    config: SandboxConfig, grant: GrantBuilder
+) -> None:
+    # The scheme comes from the token's organisation: a tp-nr the person is in does not help.
+    other = replace(config, client_tp_ordninger=frozenset({"9999"}))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(other)), base_url=BASE_URL
+    ) as c:
+        response = await Sandbox(c, grant).call(SIMULER, sample_values(SIMULER, PEOPLE[0]))
+    assert response.status_code == 403
+    assert PEOPLE[0].ident not in response.text
+
+
+@pytest.mark.parametrize(
+    ("uttak", "kode"),
+    [
+        (
+            {"forsteUttak": {"datoFom": "2030-01-15", "grad": 100}, "heltUttak": None},
+            "InvalidArgumentException",
+        ),
+        (
+            {
+                "forsteUttak": {"datoFom": "2030-01-01", "grad": 100},
+                "heltUttak": {"datoFom": "2031-01-01", "grad": 100},
+            },
+            "BadSpecException",
+        ),
+        ({"forsteUttak": {"datoFom": "2030-01-01", "grad": 30}}, "BadRequestException"),
+    ],
+    ids=["not the first of a month", "helt uttak after 100 %", "grad not allowed"],
+)
+async def test_simulation_refusals_are_400_with_feil_and_kode(
+    sandbox: Sandbox, uttak: dict[str, Any], kode: str
+) -> None:
+    values = sample_values(SIMULER, PEOPLE[0])
+    simulering = {k: v for k, v in {**values["simulering"], **uttak}.items() if v is not None}
+    response = await sandbox.call(SIMULER, {**values, "simulering": simulering})
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert set(body) == {"feil", "kode"} and body["kode"] == kode
+    assert PEOPLE[0].ident not in response.text
 
 
 async def test_aap_filters_by_period_and_echoes_it(sandbox: Sandbox) -> None:
@@ -232,3 +290,22 @@ async def test_requests_are_recorded_without_secrets(sandbox: Sandbox) -> None:
     token = await sandbox.token(op.scope)
     assert token not in str(recorded)
     assert PEOPLE[0].ident not in str(recorded)
+
+
+@pytest.mark.parametrize("scope", GATEWAY_OP.scopes)
+async def test_vedtaksinformasjon_takes_the_v1_and_the_read_scope(sandbox: Sandbox, scope: str) -> None:
+    assert GATEWAY_OP.scopes == ("nav:pensjon/v1/vedtaksinformasjon", "nav:pensjon/vedtaksinformasjon.read")
+    token = await sandbox.token(scope)
+    response = await sandbox.call(GATEWAY_OP, sample_values(GATEWAY_OP, PEOPLE[0]), token=token)
+    assert response.status_code == 200, response.text
+
+
+async def test_vedtaksinformasjon_without_x_request_id_is_400(sandbox: Sandbox) -> None:
+    values = sample_values(GATEWAY_OP, PEOPLE[0])
+    response = await sandbox.call(GATEWAY_OP, values, drop_headers=["X-Request-Id"])
+    assert response.status_code == 400
+    assert "X-Request-Id" in response.json()["message"]
+    other = OP["medlemskapsunntak.search"]  # APIs that do not require it still answer
+    assert (
+        await sandbox.call(other, sample_values(other, PEOPLE[0]), drop_headers=["X-Request-Id"])
+    ).status_code == 200

@@ -31,7 +31,7 @@ from devtools.settings_env import settings_env
 from nav_sandbox import PEOPLE, SandboxConfig
 from tests.support.tls import SandboxTls
 
-ALL_SCOPES = frozenset(op.scope for op in OPERATIONS)
+ALL_SCOPES = frozenset(scope for op in OPERATIONS for scope in op.scopes)
 LIMITED_SCOPES = frozenset({"nav:helse/v1/medlemskapsunntak"})
 
 

@@ -109,3 +109,38 @@ def test_ok_body_becomes_the_typed_result() -> None:
     op = OPERATIONS_BY_NAME["uforeopplysninger.get"]
     result = interpret(op, 200, {}, b'{"status": "LOPENDE", "forsteVirkningstidspunkt": "2019-01-01"}')
     assert result.forsteVirkningstidspunkt == date(2019, 1, 1)
+
+
+def test_nav_code_is_read_from_the_operations_error_body_and_only_when_it_is_a_name() -> None:
+    from adapter.nav.errors import error_for_status
+    from contracts.nav.pensjon import SimuleringFeil
+
+    def code(body: bytes) -> str | None:
+        return error_for_status("x", 400, {}, body=body, error_model=SimuleringFeil).nav_code
+
+    assert code(b'{"feil": "Bad request", "kode": "PersonForUngException"}') == "PersonForUngException"
+    assert code(b'{"feil": "Bad request", "kode": "Ident 13097248022"}') is None  # never a value
+    assert code(b"not json") is None
+    assert error_for_status("x", 400, {}, body=b'{"kode": "X"}').nav_code is None  # no error model
+
+
+def test_the_simulations_result_fields_are_nullable() -> None:
+    from contracts.nav.pensjon import AlderspensjonResultV3
+
+    body = (
+        b'{"alderspensjonFraFolketrygden": '
+        b'[{"datoFom": null, "delytelser": [{"pensjonstype": null, "belop": null}]}]}'
+    )
+    result = AlderspensjonResultV3.model_validate_json(body)
+    assert result.alderspensjonFraFolketrygden[0].delytelser[0].belop is None
+
+
+def test_simulation_without_tpnr_sends_no_tp_nr() -> None:
+    op = OPERATIONS_BY_NAME["pensjon.simuler_alderspensjon"]
+    simulering = {
+        "fnr": "13097248022",
+        "sivilstandVedPensjonering": "UGIF",
+        "forsteUttak": {"datoFom": "2027-01-01", "grad": 100},
+    }
+    call = build_call(op, _request("pensjon.simuler_alderspensjon", simulering=simulering))
+    assert "tp-nr" not in call.headers

@@ -75,3 +75,23 @@ def test_one_nav_connection_serves_lookup_and_feed_apis(monkeypatch: pytest.Monk
     monkeypatch.setenv("ADAPTER_NAV_BASE_URLS", '{"frikort": "http://a", "samordning": "http://b"}')
     settings = NavSettings()
     assert settings.base_url("frikort") == "http://a" and settings.base_url("samordning") == "http://b"
+
+
+def test_the_requested_scope_is_one_nav_accepts_for_the_api() -> None:
+    from contracts.operations import OPERATIONS_BY_NAME
+
+    op = OPERATIONS_BY_NAME["pensjon.vedtaksinformasjon"]
+    assert NavSettings().scope_for(op) == "nav:pensjon/v1/vedtaksinformasjon"
+    chosen = NavSettings(nav_scopes={"vedtaksinformasjon": "nav:pensjon/vedtaksinformasjon.read"})
+    assert chosen.scope_for(op) == "nav:pensjon/vedtaksinformasjon.read"
+    with pytest.raises(ValidationError, match="ADAPTER_NAV_SCOPES"):
+        NavSettings(nav_scopes={"vedtaksinformasjon": "nav:arbeid/v1/aap"})
+    with pytest.raises(ValidationError, match="ADAPTER_NAV_SCOPES"):
+        NavSettings(nav_scopes={"no-such-api": "nav:pensjon/vedtaksinformasjon.read"})
+
+
+def test_the_lookups_need_tokens_of_the_configured_scopes_only() -> None:
+    lookups = LookupSettings(callers={"team-a": frozenset({"nav:pensjon/v1/vedtaksinformasjon"})})
+    nav = NavSettings(nav_scopes={"vedtaksinformasjon": "nav:pensjon/vedtaksinformasjon.read"})
+    assert lookups.token_scopes(nav) == ["nav:pensjon/vedtaksinformasjon.read"]
+    assert lookups.token_scopes(NavSettings()) == ["nav:pensjon/v1/vedtaksinformasjon"]
