@@ -1,8 +1,7 @@
 """The bridge phase: the sandbox's feed pre-loaded with N events, then the bare feed loop and the
-real bridge (checkpoints, lease), each its own process and output
-topic from the feed's first number. The driver reads each topic until every number is there and
-counts the missing, duplicated and out-of-order ones; the bridge is profiled when its target is
-missed.
+real bridge (checkpoints, lease), each its own process and output topic from the feed's first
+number. The driver reads each topic until every number is there and counts the missing, duplicated
+and out-of-order ones; the bridge is profiled when its target is missed.
 """
 
 from collections.abc import Callable
@@ -14,11 +13,10 @@ from adapter.kafka.topics import ensure_topics
 from adapter.settings import KafkaSettings
 from bench import report
 from bench.config import BRIDGE_FEED, BridgeConfig
-from bench.harness import Options, Pipeline, Result, Stack, TopicReader, measure, profile_summary, ratios, say
+from bench.harness import Options, Result, Stack, TopicReader, measure, profile_summary, ratios, say
 from contracts import headers as h
 
 SequenceOf = Callable[[ConsumerRecord[bytes, bytes]], int | None]
-PARTITIONS = 4
 
 
 def bare_sequence(record: ConsumerRecord[bytes, bytes]) -> int | None:
@@ -35,6 +33,8 @@ def bridged_sequence(record: ConsumerRecord[bytes, bytes]) -> int | None:
 class EventReader(TopicReader):
     """`count` is the distinct numbers seen; `timestamps` holds every event record's."""
 
+    unit = "events"
+
     def __init__(self, kafka: KafkaSettings, topic: str, sequence_of: SequenceOf) -> None:
         super().__init__(kafka, topic)
         self._sequence_of, self._last = sequence_of, dict[int, int]()
@@ -48,7 +48,6 @@ class EventReader(TopicReader):
 
     def take(self, record: ConsumerRecord[bytes, bytes]) -> None:
         if (sequence := self._sequence_of(record)) is None:
-            self.unknown += 1
             return
         self.records += 1
         self.sequences.add(sequence)
@@ -63,7 +62,7 @@ class EventReader(TopicReader):
 async def preload(stack: Stack, n: int) -> int:
     """At least `n` events on the feed (it starts with a few); returns how many it holds."""
     url = f"/_sandbox/feeds/{BRIDGE_FEED}/events"
-    async with httpx.AsyncClient(base_url=stack.sandbox_url, timeout=120) as http:
+    async with httpx.AsyncClient(base_url=stack.where.sandbox_url, timeout=120) as http:
         held: int = (await http.post(url, json={"count": 0})).raise_for_status().json()["count"]
         if held < n:
             held = (await http.post(url, json={"count": n - held})).raise_for_status().json()["count"]
@@ -71,22 +70,20 @@ async def preload(stack: Stack, n: int) -> int:
     return held
 
 
-async def run(stack: Stack, opts: Options, kind: str, label: str, events: int, **run: str) -> Result:
+async def run(
+    stack: Stack, opts: Options, kind: str, label: str, events: int, profile_path: str = ""
+) -> Result:
     topic = f"bench-{stack.run_id}.{label}.events"
     cfg = stack.config(
-        BridgeConfig, topic=topic, events=events, partitions=PARTITIONS, log_level=opts.log_level, **run
+        BridgeConfig, topic=topic, events=events, log_level=opts.log_level, profile_path=profile_path
     )
-    await ensure_topics(stack.kafka, [topic], partitions=PARTITIONS)
+    await ensure_topics(stack.kafka, [topic], partitions=cfg.partitions)
     say(f"== {label}: {kind}, {events:,} events from the feed onto {topic}")
     reader = EventReader(stack.kafka, topic, bare_sequence if kind == "bare-feed" else bridged_sequence)
-    result = await measure(
-        stack, Pipeline(label, kind, cfg, events, "events", max(120.0, events / 50)), reader
-    )
+    result = await measure(stack, kind, label, cfg, reader, events, max(120.0, events / 50))
     first = cfg.table.first_sequence
+    result |= {"kind": "bare" if kind == "bare-feed" else kind, "feed": cfg.feed, "page_size": cfg.page_size}
     result |= {
-        "kind": "bare" if kind == "bare-feed" else kind,
-        "feed": cfg.feed,
-        "page_size": cfg.page_size,
         "events": events,
         "records": reader.records,
         "distinct": reader.count,

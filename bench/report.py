@@ -1,5 +1,4 @@
-"""Figures from the raw measurements, the targets, the tables, and where
-a profiled process's time went.
+"""Figures from the raw measurements, the targets, the tables, and where a profiled process's time went.
 
 `python -m bench.report [bench-results/latest.json]` prints the table of a finished run;
 `python -m bench.report bench-results/adapter-profile.pyisession` a profile's breakdown.
@@ -168,12 +167,9 @@ def _lookup_rows(results: Result) -> Table:
     for transport, run in results.get("transport", {}).items():
         add(f"adapter, {transport}, {run['requests']:,}", run)
     fixed = results.get("fixed_rate", {})
-    for kind in ("direct", "baseline", "adapter"):
+    for kind, name in (("direct", "sandbox direct (HTTP)"), ("baseline", "baseline"), ("adapter", "adapter")):
         if kind in fixed:
-            add(
-                f"{'sandbox direct (HTTP)' if kind == 'direct' else kind} at {fixed['rate']:.0f}/s",
-                fixed[kind],
-            )
+            add(f"{name} at {fixed['rate']:.0f}/s", fixed[kind])
     return head, rows
 
 
@@ -198,13 +194,11 @@ def _bridge_rows(results: Result) -> Table:
     return head, rows
 
 
-def _tables(results: Result) -> list[Table]:
-    return [(head, rows) for head, rows in (_lookup_rows(results), _bridge_rows(results)) if rows]
-
-
 def text_table(results: Result) -> str:
     out = []
-    for head, rows in _tables(results):
+    for head, rows in (_lookup_rows(results), _bridge_rows(results)):
+        if not rows:
+            continue
         widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
         lines = [
             "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
@@ -254,11 +248,6 @@ def _footer(results: Result) -> str:
                 + (f" plus edits to {', '.join(dirty)}" if dirty else "")
             )
     return "\n".join(lines) + "\n"
-
-
-def write(results: Result, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
 
 
 def main(argv: list[str]) -> int:
