@@ -47,12 +47,8 @@ class ProcConfig:
 
     def dev(self) -> DevSettings:
         """Kafka, NAV (lookup and feed APIs on the sandbox) and lookups as `nav-adapter dev` has them."""
-        return dev_settings(
-            KafkaSettings(bootstrap_servers=self.bootstrap),
-            self.sandbox_url,
-            self.key_id,
-            Path(self.key_file),
-        )
+        kafka = KafkaSettings(bootstrap_servers=self.bootstrap)
+        return dev_settings(kafka, self.sandbox_url, self.key_id, Path(self.key_file))
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))

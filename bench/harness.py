@@ -71,8 +71,9 @@ def ratio(a: float, b: float) -> float:
     return a / b if b else math.nan
 
 
-def ratios(a: Result, b: Result, *keys: str) -> Result:
-    return {k: ratio(a[k], b[k]) for k in keys}
+def ratios(a: Result, b: Result, rate: str) -> Result:
+    """`a`'s figures over `b`'s: the rate, the peak RSS, the CPU per 1,000."""
+    return {k: ratio(a[k], b[k]) for k in (rate, "peak_rss_mb", "cpu_s_per_1000")}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -184,11 +185,9 @@ async def stack(logs: Path) -> AsyncIterator[Stack]:
         keys = make_dev_keys(Path(running.enter_context(tempfile.TemporaryDirectory(prefix="bench-keys-"))))
         sandbox = await Child.start(["sandbox", str(free_port()), str(keys.jwks_path)], logs / "sandbox.log")
         running.push_async_callback(sandbox.stop, 10)
+        url = sandbox.ready_line.split()[1]  # "ready URL"
         where = ProcConfig(
-            bootstrap=bootstrap,
-            sandbox_url=sandbox.ready_line.split()[1],
-            key_id=keys.key_id,
-            key_file=str(keys.private_key_path),
+            bootstrap=bootstrap, sandbox_url=url, key_id=keys.key_id, key_file=str(keys.private_key_path)
         )
         yield Stack(sandbox, where, logs, uuid.uuid4().hex[:8])
 

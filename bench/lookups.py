@@ -220,9 +220,7 @@ async def run_lookups_phase(stack: Stack, opts: Options, results: Result) -> Non
     if opts.mode in ("all", "throughput"):
         main = await bench.preload("main", n)
         tp: Result = {k: await bench.run(k, k, n, main) for k in ("baseline", "adapter")}
-        tp["ratio"] = harness.ratios(
-            tp["adapter"], tp["baseline"], "lookups_per_s", "peak_rss_mb", "cpu_s_per_1000"
-        )
+        tp["ratio"] = harness.ratios(tp["adapter"], tp["baseline"], "lookups_per_s")
         results["throughput"], adapter_rate = tp, tp["adapter"]["lookups_per_s"]
         if opts.transport_requests:
             short = await bench.preload("short", short_n)
