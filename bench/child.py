@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from adapter.cli import stop_on_signals
+from adapter.lookup.app import run_lookups
 from bench.config import BridgeConfig, LookupsConfig
 
 
@@ -25,11 +26,9 @@ async def _work(role: str, config: Any) -> None:
         from bench.baselines import bare_feed_loop
 
         await bare_feed_loop(config, stop)
-    elif role == "adapter":
-        from adapter.lookup import app
-
+    elif role == "adapter":  # `bench.config` has imported it already, through `devtools.dev`
         dev = config.settings()
-        await app.run_lookups(dev.kafka, dev.nav, dev.lookups, stop)
+        await run_lookups(dev.kafka, dev.nav, dev.lookups, stop)
     else:
         from adapter.bridge import app as bridge_app
 

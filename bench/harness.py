@@ -38,8 +38,7 @@ from devtools.embedded_broker import EmbeddedBroker, free_port
 Result = dict[str, Any]
 Tick = Callable[[], None]
 Feed = Callable[[Tick], Awaitable["asyncio.Task[float]"]]
-"""Called once the child is ready: warms it up, then returns the task feeding it, whose result is
-the rate it offered."""
+"""Called once the child is ready: warms it up, returns the task feeding it (result: the rate offered)."""
 _TICKS = os.sysconf("SC_CLK_TCK")
 C = TypeVar("C", bound=ProcConfig)
 
@@ -93,7 +92,7 @@ def describe() -> Result:
     """What the run ran on, and the commit measured: the figures mean little without them."""
     models = [ln for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")]
 
-    def git(*args: str) -> str:  # read-only
+    def git(*args: str) -> str:
         return subprocess.run(["git", *args], capture_output=True, text=True).stdout
 
     status = git("status", "--porcelain", "adapter", "contracts").splitlines()
@@ -169,10 +168,11 @@ class Stack:
     def config(self, kind: type[C], **fields: Any) -> C:
         return kind(**dataclasses.asdict(self.where) | fields)
 
-    async def sandbox_stats(self) -> Result:
+    async def token_fetches(self) -> dict[str, int]:
+        """The sandbox's count of tokens issued, per scope."""
         async with httpx.AsyncClient(base_url=self.where.sandbox_url) as http:
-            stats: Result = (await http.get("/_sandbox/stats")).json()
-            return stats
+            fetches: dict[str, int] = (await http.get("/_sandbox/stats")).json()["token_fetches"]
+            return fetches
 
 
 @contextlib.asynccontextmanager
@@ -196,7 +196,6 @@ class TopicReader:
     """A pipeline's output topic read from its beginning in the background; `take` counts a record."""
 
     unit: Literal["lookups", "events"]
-    """What a counted record is, for the rate's name."""
 
     def __init__(self, kafka: KafkaSettings, topic: str) -> None:
         self._kafka, self._topic = kafka, topic
@@ -226,7 +225,7 @@ class TopicReader:
         finally:
             await consumer.stop()
 
-    async def wait_for(self, n: int, timeout: float, tick: Tick | None = None) -> bool:
+    async def wait_for(self, n: int, timeout: float, tick: Tick) -> bool:
         """Until `n` are counted, calling `tick` about every 3 s; False if `timeout` ran out first."""
         loop = asyncio.get_running_loop()
         until, next_tick = loop.time() + timeout, loop.time() + 3.0
@@ -235,7 +234,7 @@ class TopicReader:
                 self._task.result()  # the reader failed: say why
             if loop.time() >= until:
                 return False
-            if tick is not None and loop.time() >= next_tick:
+            if loop.time() >= next_tick:
                 tick()
                 next_tick += 3.0
             await asyncio.sleep(0.01)  # a poll, not a wake-up per batch: the driver's CPU stays small

@@ -1,10 +1,10 @@
 """The lookups phase: the adapter against the bare pipeline, each its own process and consumer group.
 
-Throughput over N pre-loaded requests (the bare pipeline, the adapter), the
-transport comparison on a shorter topic; then at a fixed rate (half the adapter's maximum) the
-sandbox straight over HTTP, the bare pipeline and the adapter fed live, open loop; a profile of
-the adapter when a target is missed. Latency is the reply's record timestamp minus the
-request's: both CreateTime on this machine's clock.
+Throughput over N pre-loaded requests (the bare pipeline, the adapter), the transport comparison
+on a shorter topic; then at a fixed rate (half the adapter's maximum) the sandbox straight over
+HTTP, the bare pipeline and the adapter fed live, open loop; a profile of the adapter when a target
+is missed. Latency is the reply's record timestamp minus the request's: both CreateTime on this
+machine's clock.
 """
 
 import asyncio
@@ -157,15 +157,14 @@ class Lookups:
             reader.failed = 0
             return asyncio.create_task(paced(rate, n, lambda i: self.send(producer, cfg.request_topic, i)))
 
-        before = await self.stack.sandbox_stats()
+        before = await self.stack.token_fetches()
         timeout = 120.0 + n / rate if rate else max(120.0, n / 50)
         await producer.start()
         try:
             result = await measure(self.stack, kind, label, cfg, reader, n, timeout, feed if rate else None)
         finally:
             await producer.stop()
-        after = await self.stack.sandbox_stats()
-        tokens = token_check(before["token_fetches"], after["token_fetches"], result["seconds_from_ready"])
+        tokens = token_check(before, await self.stack.token_fetches(), result["seconds_from_ready"])
         latency = report.latency_summary(reader.latency_ms.values())
         result |= {"transport": transport, "requests": n, "replies": reader.count}
         result |= {"failed_replies": reader.failed, "latency_ms": latency, "tokens": tokens}
@@ -179,14 +178,12 @@ class Lookups:
         say(f"== sandbox straight over HTTP: {n:,} GETs at {rate:.0f}/s")
         nav = self.stack.where.dev().nav
         answers: list[asyncio.Task[tuple[float, bool]]] = []
-        async with aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=nav.nav_max_connections)
-        ) as http:
+        connector = aiohttp.TCPConnector(limit=nav.nav_max_connections)
+        async with aiohttp.ClientSession(connector=connector) as http:
             upstream = upstream_from(nav)
             upstream.tokens.update(await fetch_tokens(http, nav, SCOPES))
 
             async def one(i: int) -> tuple[float, bool]:
-                """(milliseconds, answered 200)."""
                 body = make_request(i)
                 url, query, headers = upstream.request(OPERATIONS_BY_NAME[body["operation"]], body)
                 start = time.perf_counter()
