@@ -196,12 +196,12 @@ class TopicReader:
     """A pipeline's output topic read from its beginning in the background; `take` counts a record."""
 
     unit: Literal["lookups", "events"]
+    _task: "asyncio.Task[None]"  # reading, from `start` on
 
     def __init__(self, kafka: KafkaSettings, topic: str) -> None:
         self._kafka, self._topic = kafka, topic
         self.timestamps: list[int] = []
         """Each counted record's CreateTime, set by the pipeline's producer on this machine's clock."""
-        self._task: asyncio.Task[None] | None = None
 
     @property
     def count(self) -> int:
@@ -230,7 +230,7 @@ class TopicReader:
         loop = asyncio.get_running_loop()
         until, next_tick = loop.time() + timeout, loop.time() + 3.0
         while self.count < n:
-            if self._task is not None and self._task.done():
+            if self._task.done():
                 self._task.result()  # the reader failed: say why
             if loop.time() >= until:
                 return False
@@ -241,10 +241,9 @@ class TopicReader:
         return True
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
 
 
 async def measure(
