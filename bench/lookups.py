@@ -17,7 +17,7 @@ import aiohttp
 import orjson
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 
-from adapter.kafka import clients
+from adapter.kafka.producer import open_producer
 from adapter.kafka.topics import ensure_topics
 from adapter.nav.tokens import MaskinportenConfig
 from adapter.settings import KafkaSettings
@@ -104,15 +104,11 @@ class Lookups:
         await ensure_topics(self.stack.kafka, [topic := prefix + DEV_CALLER], partitions=self.opts.partitions)
         say(f"== pre-loading {n:,} requests on {topic} ({self.opts.partitions} partitions)")
         start = time.monotonic()
-        producer = clients.producer(self.stack.kafka, linger_ms=20, max_batch_size=256 * 1024)
-        await producer.start()
-        try:
+        async with open_producer(self.stack.kafka, linger_ms=20, max_batch_size=256 * 1024) as producer:
             for first in range(0, n, 2000):
                 await asyncio.gather(
                     *[await self.send(producer, topic, i) for i in range(first, min(n, first + 2000))]
                 )
-        finally:
-            await producer.stop()
         say(f"   {n:,} requests in {time.monotonic() - start:.1f} s")
         return prefix
 
@@ -144,7 +140,6 @@ class Lookups:
         how = f"fed {n:,} requests at {rate:.0f}/s" if rate else f"{n:,} pre-loaded requests"
         say(f"== {label}: {kind}, {how}, {o.max_in_flight} in flight, {transport}")
         reader = ReplyReader(self.stack.kafka, cfg.reply_topic, self.sent, kind)
-        producer = clients.producer(self.stack.kafka, linger_ms=0)
 
         async def feed(tick: Tick) -> "asyncio.Task[float]":
             warmup = 5 * len(MIX)  # joins the group, fetches the tokens, opens connections: not measured
@@ -159,11 +154,8 @@ class Lookups:
 
         before = await self.stack.token_fetches()
         timeout = 120.0 + n / rate if rate else max(120.0, n / 50)
-        await producer.start()
-        try:
+        async with open_producer(self.stack.kafka, linger_ms=0) as producer:  # what `feed` sends with
             result = await measure(self.stack, kind, label, cfg, reader, n, timeout, feed if rate else None)
-        finally:
-            await producer.stop()
         tokens = token_check(before, await self.stack.token_fetches(), result["seconds_from_ready"])
         latency = report.latency_summary(reader.latency_ms.values())
         result |= {"transport": transport, "requests": n, "replies": reader.count}
