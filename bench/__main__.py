@@ -6,7 +6,8 @@ import dataclasses
 import sys
 import time
 import typing
-from pathlib import Path
+
+import orjson
 
 from bench import report
 from bench.bridge import run_bridge_phase
@@ -28,14 +29,10 @@ HELP = {
 
 async def run(opts: Options) -> Result:
     """The lookups' phases, then the bridge's (its profile is its own, whatever their targets)."""
-    options = {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(opts).items()}
-    results: Result = {
-        "machine": describe(),
-        "options": options,
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
+    started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    results: Result = {"machine": describe(), "options": dataclasses.asdict(opts), "started": started}
     async with stack(opts.output.parent / "logs") as st:
-        say(f"Kafka {st.where.bootstrap}, sandbox {st.sandbox_url}, run {st.run_id}, logs in {st.logs}")
+        say(f"Kafka {st.where.bootstrap}, sandbox {st.where.sandbox_url}, run {st.run_id}, logs in {st.logs}")
         if opts.mode != "bridge":
             await run_lookups_phase(st, opts, results)
         if opts.mode in ("all", "bridge"):
@@ -61,10 +58,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    p = parser()
-    opts = Options(**vars(p.parse_args(argv)))
+    opts = Options(**vars(parser().parse_args(argv)))
     results = asyncio.run(run(opts))
-    report.write(results, opts.output)
+    opts.output.parent.mkdir(parents=True, exist_ok=True)
+    opts.output.write_bytes(orjson.dumps(results, default=str, option=orjson.OPT_INDENT_2))  # str: the Path
     print(f"\n{report.text_table(results)}\nwritten: {opts.output}")
     return 0
 

@@ -74,124 +74,113 @@ async def fetch_tokens(session: aiohttp.ClientSession, nav: NavSettings, scopes:
     return tokens
 
 
-class BarePipeline:
-    def __init__(self, config: LookupsConfig) -> None:
-        self._config, self._settings = config, config.settings()
-        self._marks = OffsetTracker()  # the adapter's: the commit rule is the same by construction
+async def bare_pipeline(cfg: LookupsConfig, stop: asyncio.Event) -> None:
+    settings, marks = cfg.settings(), OffsetTracker()  # the adapter's: the same commit rule by construction
+    fetch = {"fetch_max_wait_ms": cfg.fetch_max_wait_ms} if cfg.fetch_max_wait_ms > 0 else {}
+    consumer = AIOKafkaConsumer(
+        cfg.request_topic,
+        bootstrap_servers=cfg.bootstrap,
+        group_id=cfg.group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        **fetch,
+    )
+    # The adapter's producer settings (`adapter/lookup/app.py`), so only the work around differs.
+    batch_bytes = settings.lookups.kafka_producer_batch_bytes
+    producer = AIOKafkaProducer(
+        bootstrap_servers=cfg.bootstrap, acks="all", linger_ms=2, max_batch_size=batch_bytes
+    )
+    slots, tasks = asyncio.Semaphore(cfg.max_in_flight), set[asyncio.Task[None]]()
 
-    async def run(self, stop: asyncio.Event) -> None:
-        cfg, nav, marks = self._config, self._settings.nav, self._marks
-        fetch = {"fetch_max_wait_ms": cfg.fetch_max_wait_ms} if cfg.fetch_max_wait_ms > 0 else {}
-        consumer = AIOKafkaConsumer(
-            cfg.request_topic,
-            bootstrap_servers=cfg.bootstrap,
-            group_id=cfg.group,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            **fetch,
-        )
-        # The adapter's producer settings (`adapter/lookup/app.py`), so only the work around differs.
-        batch_bytes = self._settings.lookups.kafka_producer_batch_bytes
-        producer = AIOKafkaProducer(
-            bootstrap_servers=cfg.bootstrap, acks="all", linger_ms=2, max_batch_size=batch_bytes
-        )
-        slots, tasks = asyncio.Semaphore(cfg.max_in_flight), set[asyncio.Task[None]]()
+    async def handle(tp: TopicPartition, record: ConsumerRecord[bytes, bytes]) -> None:
+        try:
+            body = orjson.loads(record.value)
+            url, query, headers = upstream.request(OPERATIONS_BY_NAME[body["operation"]], body)
+            async with http.get(url, params=query, headers=headers) as response:
+                raw, status = await response.read(), response.status
+            reply_headers = [
+                (h.CORRELATION_ID, body["request_id"].encode()),
+                (HTTP_STATUS_HEADER, b"%d" % status),
+            ]
+            await (await producer.send(cfg.reply_topic, raw, key=record.key, headers=reply_headers))
+            marks.finish(tp, record.offset)
+        finally:
+            slots.release()
 
-        async def handle(tp: TopicPartition, record: ConsumerRecord[bytes, bytes]) -> None:
-            try:
-                body = orjson.loads(record.value)
-                url, query, headers = upstream.request(OPERATIONS_BY_NAME[body["operation"]], body)
-                async with http.get(url, params=query, headers=headers) as response:
-                    raw, status = await response.read(), response.status
-                reply_headers = [
-                    (h.CORRELATION_ID, body["request_id"].encode()),
-                    (HTTP_STATUS_HEADER, b"%d" % status),
-                ]
-                await (await producer.send(cfg.reply_topic, raw, key=record.key, headers=reply_headers))
-                marks.finish(tp, record.offset)
-            finally:
-                slots.release()
+    async def commit(every: float | None = None) -> None:
+        while True:
+            if offsets := marks.to_commit():
+                await consumer.commit(offsets)
+                marks.committed(offsets)
+            if every is None:
+                return
+            await asyncio.sleep(every)
 
-        async def commit(every: float | None = None) -> None:
-            while True:
-                if offsets := marks.to_commit():
-                    await consumer.commit(offsets)
-                    marks.committed(offsets)
-                if every is None:
-                    return
-                await asyncio.sleep(every)
-
-        async with aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=nav.nav_max_connections)
-        ) as http:
-            upstream = upstream_from(nav)
-            upstream.tokens.update(await fetch_tokens(http, nav, SCOPES))
-            await consumer.start()
-            await producer.start()
-            committer = asyncio.create_task(commit(every=0.2))
-            try:
-                while not stop.is_set():
-                    for tp, records in (await consumer.getmany(timeout_ms=100)).items():
-                        for record in records:
-                            await slots.acquire()
-                            marks.take(tp, record.offset)
-                            tasks.add(task := asyncio.create_task(handle(tp, record)))
-                            task.add_done_callback(tasks.discard)
-                await asyncio.gather(*tasks, return_exceptions=True)
-                committer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await committer
-                await commit()
-            finally:
-                committer.cancel()
-                await producer.stop()
-                await consumer.stop()
+    nav = settings.nav
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=nav.nav_max_connections)) as http:
+        upstream = upstream_from(nav)
+        upstream.tokens.update(await fetch_tokens(http, nav, SCOPES))
+        await consumer.start()
+        await producer.start()
+        committer = asyncio.create_task(commit(every=0.2))
+        try:
+            while not stop.is_set():
+                for tp, records in (await consumer.getmany(timeout_ms=100)).items():
+                    for record in records:
+                        await slots.acquire()
+                        marks.take(tp, record.offset)
+                        tasks.add(task := asyncio.create_task(handle(tp, record)))
+                        task.add_done_callback(tasks.discard)
+            await asyncio.gather(*tasks, return_exceptions=True)
+            committer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await committer
+            await commit()
+        finally:
+            committer.cancel()
+            await producer.stop()
+            await consumer.stop()
 
 
-class BareFeedLoop:
-    def __init__(self, config: BridgeConfig) -> None:
-        self._config, self._nav, table = config, config.dev().nav, config.table
-        self._url = self._nav.base_url(table.api.key) + table.path
-        key = self._nav.subscription_key_for(table.api.key)
-        self._headers = {"Ocp-Apim-Subscription-Key": key.get_secret_value()} if key else {}
+async def bare_feed_loop(cfg: BridgeConfig, stop: asyncio.Event) -> None:
+    """`events` items onto the topic, then idle until `stop`, so the driver can still read /proc."""
+    nav, table, number = cfg.dev().nav, cfg.table, cfg.table.sequence_field or ""
+    url, key = nav.base_url(table.api.key) + table.path, nav.subscription_key_for(table.api.key)
+    headers = {"Ocp-Apim-Subscription-Key": key.get_secret_value()} if key else {}
+    # No linger, as the bridge's producer (`adapter/bridge/app.py`).
+    producer = AIOKafkaProducer(bootstrap_servers=cfg.bootstrap, acks="all", linger_ms=0)
 
-    async def _token(self, http: aiohttp.ClientSession) -> None:
-        scope = self._config.table.scope
-        self._headers["Authorization"] = "Bearer " + (await fetch_tokens(http, self._nav, [scope]))[scope]
+    async def token() -> None:
+        headers["Authorization"] = "Bearer " + (await fetch_tokens(http, nav, [table.scope]))[table.scope]
 
-    async def _page(self, http: aiohttp.ClientSession, start: int) -> list[dict[str, Any]]:
-        table = self._config.table
-        params = {table.params.start: str(start), table.params.page_size: str(self._config.page_size)}
+    async def page(start: int) -> list[dict[str, Any]]:
+        params = {table.params.start: str(start), table.params.page_size: str(cfg.page_size)}
         for _ in range(2):
-            async with http.get(self._url, params=params, headers=self._headers) as response:
+            async with http.get(url, params=params, headers=headers) as response:
                 if response.status == 401:  # the token ran out: a run longer than its lifetime
-                    await self._token(http)
+                    await token()
                     continue
                 response.raise_for_status()
                 items: list[dict[str, Any]] = orjson.loads(await response.read())[table.items_field]
                 return items
         raise RuntimeError("401 with a fresh token")
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """`events` items onto the topic, then idle until `stop`, so the driver can still read /proc."""
-        cfg, number = self._config, self._config.table.sequence_field or ""
-        producer = AIOKafkaProducer(bootstrap_servers=cfg.bootstrap, acks="all", linger_ms=cfg.linger_ms)
-        async with aiohttp.ClientSession() as http:
-            await self._token(http)
-            await producer.start()
-            try:
-                produced, start = 0, cfg.table.first_sequence
-                while produced < cfg.events and not stop.is_set():
-                    items = await self._page(http, start)
-                    acks = [
-                        await producer.send(cfg.topic, orjson.dumps(item), key=b"%d" % item[number])
-                        for item in items
-                    ]
-                    await asyncio.gather(*acks)
-                    produced += len(items)
-                    start = items[-1][number] + 1 if items else start
-                    if len(items) < cfg.page_size:
-                        await asyncio.sleep(0.05)  # caught up before `events`: the feed is still growing
-            finally:
-                await producer.stop()
-        await stop.wait()
+    async with aiohttp.ClientSession() as http:
+        await token()
+        await producer.start()
+        try:
+            produced, start = 0, table.first_sequence
+            while produced < cfg.events and not stop.is_set():
+                items = await page(start)
+                acks = [
+                    await producer.send(cfg.topic, orjson.dumps(item), key=b"%d" % item[number])
+                    for item in items
+                ]
+                await asyncio.gather(*acks)
+                produced += len(items)
+                start = items[-1][number] + 1 if items else start
+                if len(items) < cfg.page_size:
+                    await asyncio.sleep(0.05)  # caught up before `events`: the feed is still growing
+        finally:
+            await producer.stop()
+    await stop.wait()

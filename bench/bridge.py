@@ -1,8 +1,7 @@
 """The bridge phase: the sandbox's feed pre-loaded with N events, then the bare feed loop and the
-real bridge (checkpoints, lease), each its own process and output
-topic from the feed's first number. The driver reads each topic until every number is there and
-counts the missing, duplicated and out-of-order ones; the bridge is profiled when its target is
-missed.
+real bridge (checkpoints, lease), each its own process and output topic from the feed's first
+number. The driver reads each topic until every number is there and counts the missing, duplicated
+and out-of-order ones; the bridge is profiled when its target is missed.
 """
 
 from collections.abc import Callable
@@ -14,11 +13,10 @@ from adapter.kafka.topics import ensure_topics
 from adapter.settings import KafkaSettings
 from bench import report
 from bench.config import BRIDGE_FEED, BridgeConfig
-from bench.harness import Options, Pipeline, Result, Stack, TopicReader, measure, profile_summary, ratios, say
+from bench.harness import Options, Result, Stack, TopicReader, measure, profile_summary, ratios, say
 from contracts import headers as h
 
 SequenceOf = Callable[[ConsumerRecord[bytes, bytes]], int | None]
-PARTITIONS = 4
 
 
 def bare_sequence(record: ConsumerRecord[bytes, bytes]) -> int | None:
@@ -35,6 +33,8 @@ def bridged_sequence(record: ConsumerRecord[bytes, bytes]) -> int | None:
 class EventReader(TopicReader):
     """`count` is the distinct numbers seen; `timestamps` holds every event record's."""
 
+    unit = "events"
+
     def __init__(self, kafka: KafkaSettings, topic: str, sequence_of: SequenceOf) -> None:
         super().__init__(kafka, topic)
         self._sequence_of, self._last = sequence_of, dict[int, int]()
@@ -48,7 +48,6 @@ class EventReader(TopicReader):
 
     def take(self, record: ConsumerRecord[bytes, bytes]) -> None:
         if (sequence := self._sequence_of(record)) is None:
-            self.unknown += 1
             return
         self.records += 1
         self.sequences.add(sequence)
@@ -60,53 +59,44 @@ class EventReader(TopicReader):
         return sum(1 for s in range(first, last + 1) if s not in self.sequences)
 
 
-async def preload(stack: Stack, n: int) -> int:
-    """At least `n` events on the feed (it starts with a few); returns how many it holds."""
-    url = f"/_sandbox/feeds/{BRIDGE_FEED}/events"
-    async with httpx.AsyncClient(base_url=stack.sandbox_url, timeout=120) as http:
-        held: int = (await http.post(url, json={"count": 0})).raise_for_status().json()["count"]
-        if held < n:
-            held = (await http.post(url, json={"count": n - held})).raise_for_status().json()["count"]
-    say(f"== the sandbox's {BRIDGE_FEED} feed holds {held:,} events")
-    return held
-
-
-async def run(stack: Stack, opts: Options, kind: str, label: str, events: int, **run: str) -> Result:
+async def run(
+    stack: Stack, opts: Options, kind: str, label: str, events: int, profile_path: str = ""
+) -> Result:
     topic = f"bench-{stack.run_id}.{label}.events"
     cfg = stack.config(
-        BridgeConfig, topic=topic, events=events, partitions=PARTITIONS, log_level=opts.log_level, **run
+        BridgeConfig, topic=topic, events=events, log_level=opts.log_level, profile_path=profile_path
     )
-    await ensure_topics(stack.kafka, [topic], partitions=PARTITIONS)
+    await ensure_topics(stack.kafka, [topic], partitions=cfg.partitions)
     say(f"== {label}: {kind}, {events:,} events from the feed onto {topic}")
     reader = EventReader(stack.kafka, topic, bare_sequence if kind == "bare-feed" else bridged_sequence)
-    result = await measure(
-        stack, Pipeline(label, kind, cfg, events, "events", max(120.0, events / 50)), reader
-    )
+    result = await measure(stack, kind, label, cfg, reader, events, max(120.0, events / 50))
     first = cfg.table.first_sequence
+    missing, duplicated = reader.missing(first, first + events - 1), reader.records - reader.count
+    result |= {"kind": "bare" if kind == "bare-feed" else kind, "feed": cfg.feed, "page_size": cfg.page_size}
     result |= {
-        "kind": "bare" if kind == "bare-feed" else kind,
-        "feed": cfg.feed,
-        "page_size": cfg.page_size,
         "events": events,
         "records": reader.records,
         "distinct": reader.count,
-        "missing": reader.missing(first, first + events - 1),
-        "duplicated": reader.records - reader.count,
+        "missing": missing,
+        "duplicated": duplicated,
         "out_of_order": reader.out_of_order,
     }
-    say(
-        "   "
-        + ", ".join(f"{result[k]} {k.replace('_', ' ')}" for k in ("missing", "duplicated", "out_of_order"))
-    )
+    say(f"   {missing} missing, {duplicated} duplicated, {reader.out_of_order} out of order")
     return result
 
 
 async def run_bridge_phase(stack: Stack, opts: Options) -> Result:
-    events = await preload(stack, opts.bridge_events)
+    """The feed holds a few events to begin with: topped up to `bridge_events`, both runs read them all."""
+    url = f"/_sandbox/feeds/{BRIDGE_FEED}/events"
+    async with httpx.AsyncClient(base_url=stack.where.sandbox_url, timeout=120) as http:
+        events: int = (await http.post(url, json={"count": 0})).raise_for_status().json()["count"]
+        if (more := opts.bridge_events - events) > 0:
+            events = (await http.post(url, json={"count": more})).raise_for_status().json()["count"]
+    say(f"== the sandbox's {BRIDGE_FEED} feed holds {events:,} events")
     out: Result = {"feed": BRIDGE_FEED, "events": events}
     out["bare"] = await run(stack, opts, "bare-feed", "bridge-bare", events)
     out["bridge"] = await run(stack, opts, "bridge", "bridge", events)
-    out["ratio"] = ratios(out["bridge"], out["bare"], "events_per_s", "peak_rss_mb", "cpu_s_per_1000")
+    out["ratio"] = ratios(out["bridge"], out["bare"], "events_per_s")
     if opts.profiled(missed=not report.bridge_target(out)["met"]):
         path = (opts.output.parent / "bridge-profile.txt").resolve()
         profiled = await run(stack, opts, "bridge", "bridge-profiled", events, profile_path=str(path))

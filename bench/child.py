@@ -6,30 +6,29 @@ It prints `ready` first. With `profile_path` set it runs under pyinstrument.
 """
 
 import asyncio
-import signal
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from adapter.cli import stop_on_signals
+from adapter.lookup.app import run_lookups
 from bench.config import BridgeConfig, LookupsConfig
 
 
-async def _work(role: str, config: Any, stop: asyncio.Event) -> None:
-    """The role's pipeline until `stop`. Each imports only its own: its RSS is measured."""
+async def _work(role: str, config: Any) -> None:
+    """The role's pipeline until SIGTERM. Each imports only its own: its RSS is measured."""
+    stop = stop_on_signals()
     if role == "baseline":
-        from bench.baselines import BarePipeline
+        from bench.baselines import bare_pipeline
 
-        await BarePipeline(config).run(stop)
+        await bare_pipeline(config, stop)
     elif role == "bare-feed":
-        from bench.baselines import BareFeedLoop
+        from bench.baselines import bare_feed_loop
 
-        await BareFeedLoop(config).run(stop)
-    elif role == "adapter":
-        from adapter.lookup import app
-
+        await bare_feed_loop(config, stop)
+    elif role == "adapter":  # `bench.config` has imported it already, through `devtools.dev`
         dev = config.settings()
-        await app.run_lookups(dev.kafka, dev.nav, dev.lookups, stop)
+        await run_lookups(dev.kafka, dev.nav, dev.lookups, stop)
     else:
         from adapter.bridge import app as bridge_app
 
@@ -50,13 +49,6 @@ async def _sandbox(port: int, jwks: Path) -> None:
         await asyncio.Event().wait()
 
 
-async def _until_signalled(work: Callable[[asyncio.Event], Awaitable[None]]) -> None:
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    await work(stop)
-
-
 def main(argv: list[str]) -> int:
     role = argv[0]
     if role == "sandbox":
@@ -68,15 +60,14 @@ def main(argv: list[str]) -> int:
 
         configure_logging(config.log_level, json_lines=True)
     print("ready", flush=True)
-    run = _until_signalled(lambda stop: _work(role, config, stop))
     if not config.profile_path:
-        asyncio.run(run)
+        asyncio.run(_work(role, config))
         return 0
     from pyinstrument import Profiler
 
     path, profiler = Path(config.profile_path), Profiler(interval=0.001)
     with profiler:
-        asyncio.run(run)
+        asyncio.run(_work(role, config))
     tree, flat = profiler.output_text(unicode=True), profiler.output_text(unicode=True, flat=True)
     path.write_text(f"{tree}\n== where the time is spent (self time, flat) ==\n{flat}")
     path.with_suffix(".html").write_text(profiler.output_html())

@@ -47,12 +47,8 @@ class ProcConfig:
 
     def dev(self) -> DevSettings:
         """Kafka, NAV (lookup and feed APIs on the sandbox) and lookups as `nav-adapter dev` has them."""
-        return dev_settings(
-            KafkaSettings(bootstrap_servers=self.bootstrap),
-            self.sandbox_url,
-            self.key_id,
-            Path(self.key_file),
-        )
+        kafka = KafkaSettings(bootstrap_servers=self.bootstrap)
+        return dev_settings(kafka, self.sandbox_url, self.key_id, Path(self.key_file))
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))
@@ -85,25 +81,20 @@ class LookupsConfig(ProcConfig):
     def settings(self) -> DevSettings:
         """`dev_settings` (every scope for `dev`) with the bench's topics, group and transport."""
         dev, reply = self.dev(), self.reply_topic
-        fetch = {"kafka_fetch_max_wait_ms": self.fetch_max_wait_ms} if self.fetch_max_wait_ms > 0 else {}
-        lookups = dev.lookups.model_copy(
-            update=fetch
-            | {
-                "http_port": 0,
-                "request_topic_prefix": self.request_topic_prefix,
-                "reply_topic_template": self.reply_topic_template,
-                "retry_topic_prefix": reply + ".retry.",
-                "audit_topic": reply + ".audit",
-                "dead_letter_topic": reply + ".dlq",
-                "consumer_group": self.group,
-                "max_in_flight": self.max_in_flight,
-            }
-        )
+        update = {
+            "http_port": 0,
+            "request_topic_prefix": self.request_topic_prefix,
+            "reply_topic_template": self.reply_topic_template,
+            "retry_topic_prefix": reply + ".retry.",
+            "audit_topic": reply + ".audit",
+            "dead_letter_topic": reply + ".dlq",
+            "consumer_group": self.group,
+            "max_in_flight": self.max_in_flight,
+        }
+        if self.fetch_max_wait_ms > 0:
+            update["kafka_fetch_max_wait_ms"] = self.fetch_max_wait_ms
         nav = dev.nav.model_copy(update={"http_transport": self.transport})
-        return dataclasses.replace(dev, nav=nav, lookups=lookups)
-
-    def output_topics(self) -> list[str]:
-        return self.settings().lookups.output_topics()
+        return dataclasses.replace(dev, nav=nav, lookups=dev.lookups.model_copy(update=update))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,8 +106,6 @@ class BridgeConfig(ProcConfig):
     feed: str = BRIDGE_FEED
     page_size: int = 100
     partitions: int = 4
-    linger_ms: int = 0
-    """The bare loop's producer linger: the bridge's (`adapter/bridge/app.py`), unless asked otherwise."""
 
     @property
     def table(self) -> Feed:
@@ -125,10 +114,9 @@ class BridgeConfig(ProcConfig):
     def bridge(self) -> BridgeSettings:
         """Production defaults but for the names, and a short idle wait once the backlog is done
         (after a full page the bridge asks again at once anyway); NAV's connection is `dev().nav`."""
-        feed = {"feed": self.feed, "topic": self.topic, "page_size": self.page_size}
         return BridgeSettings.model_validate(
             {
-                "feeds": [feed],
+                "feeds": [{"feed": self.feed, "topic": self.topic, "page_size": self.page_size}],
                 "checkpoint_topic": f"{self.topic}.checkpoints",
                 "lease_topic_prefix": f"{self.topic}.lease.",
                 "lease_group_prefix": f"{self.topic}.lease.",

@@ -27,7 +27,7 @@ from typing import Any, Literal, TypeVar
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
-from adapter.kafka import clients
+from adapter.kafka.offsets import range_reader
 from adapter.kafka.topics import partitions_of
 from adapter.settings import KafkaSettings
 from bench import report
@@ -37,8 +37,8 @@ from devtools.embedded_broker import EmbeddedBroker, free_port
 
 Result = dict[str, Any]
 Tick = Callable[[], None]
-Feed = Callable[[Tick], Awaitable["asyncio.Task[Any] | None"]]
-"""Called once the child is ready: feeds it, and may return the task still feeding it."""
+Feed = Callable[[Tick], Awaitable["asyncio.Task[float]"]]
+"""Called once the child is ready: warms it up, returns the task feeding it (result: the rate offered)."""
 _TICKS = os.sysconf("SC_CLK_TCK")
 C = TypeVar("C", bound=ProcConfig)
 
@@ -70,8 +70,9 @@ def ratio(a: float, b: float) -> float:
     return a / b if b else math.nan
 
 
-def ratios(a: Result, b: Result, *keys: str) -> Result:
-    return {k: ratio(a[k], b[k]) for k in keys}
+def ratios(a: Result, b: Result, rate: str) -> Result:
+    """`a`'s figures over `b`'s: the rate, the peak RSS, the CPU per 1,000."""
+    return {k: ratio(a[k], b[k]) for k in (rate, "peak_rss_mb", "cpu_s_per_1000")}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -91,7 +92,7 @@ def describe() -> Result:
     """What the run ran on, and the commit measured: the figures mean little without them."""
     models = [ln for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")]
 
-    def git(*args: str) -> str:  # read-only
+    def git(*args: str) -> str:
         return subprocess.run(["git", *args], capture_output=True, text=True).stdout
 
     status = git("status", "--porcelain", "adapter", "contracts").splitlines()
@@ -134,10 +135,6 @@ class Child:
         child.cpu_at_ready = cpu_seconds(process.pid)
         return child
 
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
     async def stop(self, timeout: float = 60.0) -> int:
         if self.process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
@@ -168,56 +165,43 @@ class Stack:
     def kafka(self) -> KafkaSettings:
         return KafkaSettings(bootstrap_servers=self.where.bootstrap)
 
-    @property
-    def sandbox_url(self) -> str:
-        return self.where.sandbox_url
-
     def config(self, kind: type[C], **fields: Any) -> C:
         return kind(**dataclasses.asdict(self.where) | fields)
 
-    async def sandbox_stats(self) -> Result:
-        async with httpx.AsyncClient(base_url=self.sandbox_url) as http:
-            stats: Result = (await http.get("/_sandbox/stats")).json()
-            return stats
+    async def token_fetches(self) -> dict[str, int]:
+        """The sandbox's count of tokens issued, per scope."""
+        async with httpx.AsyncClient(base_url=self.where.sandbox_url) as http:
+            fetches: dict[str, int] = (await http.get("/_sandbox/stats")).json()["token_fetches"]
+            return fetches
 
 
 @contextlib.asynccontextmanager
 async def stack(logs: Path) -> AsyncIterator[Stack]:
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    broker = None if bootstrap else EmbeddedBroker().start()
-    if broker is not None:
-        # Every child builds its Kafka connection from the environment: Tansu's workarounds on.
-        os.environ["KAFKA_BROKER_KIND"] = "tansu"
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-keys-") as tmp:
-            keys = make_dev_keys(Path(tmp))
-            sandbox = await Child.start(
-                ["sandbox", str(free_port()), str(keys.jwks_path)], logs / "sandbox.log"
-            )
-            try:
-                where = ProcConfig(
-                    bootstrap=bootstrap or (broker.bootstrap_servers if broker else ""),
-                    sandbox_url=sandbox.ready_line.split()[1],
-                    key_id=keys.key_id,
-                    key_file=str(keys.private_key_path),
-                )
-                yield Stack(sandbox, where, logs, uuid.uuid4().hex[:8])
-            finally:
-                await sandbox.stop(10)
-    finally:
-        if broker is not None:
-            broker.stop()
+    async with contextlib.AsyncExitStack() as running:
+        if not (bootstrap := os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")):
+            bootstrap = running.enter_context(EmbeddedBroker()).bootstrap_servers
+            # Every child builds its Kafka connection from the environment: Tansu's workarounds on.
+            os.environ["KAFKA_BROKER_KIND"] = "tansu"
+        keys = make_dev_keys(Path(running.enter_context(tempfile.TemporaryDirectory(prefix="bench-keys-"))))
+        sandbox = await Child.start(["sandbox", str(free_port()), str(keys.jwks_path)], logs / "sandbox.log")
+        running.push_async_callback(sandbox.stop, 10)
+        url = sandbox.ready_line.split()[1]  # "ready URL"
+        where = ProcConfig(
+            bootstrap=bootstrap, sandbox_url=url, key_id=keys.key_id, key_file=str(keys.private_key_path)
+        )
+        yield Stack(sandbox, where, logs, uuid.uuid4().hex[:8])
 
 
 class TopicReader:
     """A pipeline's output topic read from its beginning in the background; `take` counts a record."""
 
+    unit: Literal["lookups", "events"]
+    _task: "asyncio.Task[None]"  # reading, from `start` on
+
     def __init__(self, kafka: KafkaSettings, topic: str) -> None:
         self._kafka, self._topic = kafka, topic
         self.timestamps: list[int] = []
         """Each counted record's CreateTime, set by the pipeline's producer on this machine's clock."""
-        self.unknown = 0
-        self._task: asyncio.Task[None] | None = None
 
     @property
     def count(self) -> int:
@@ -227,11 +211,9 @@ class TopicReader:
         raise NotImplementedError
 
     async def start(self) -> None:
-        consumer = clients.consumer(self._kafka, enable_auto_commit=False, fetch_max_wait_ms=100)
+        consumer = range_reader(self._kafka, fetch_max_wait_ms=100)  # assigned, it reads from the start
         await consumer.start()
-        tps = await partitions_of(consumer, self._topic) or [TopicPartition(self._topic, 0)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
+        consumer.assign(await partitions_of(consumer, self._topic) or [TopicPartition(self._topic, 0)])
         self._task = asyncio.create_task(self._run(consumer))
 
     async def _run(self, consumer: AIOKafkaConsumer) -> None:
@@ -243,83 +225,76 @@ class TopicReader:
         finally:
             await consumer.stop()
 
-    async def wait_for(self, n: int, timeout: float, tick: Tick | None = None) -> bool:
+    async def wait_for(self, n: int, timeout: float, tick: Tick) -> bool:
         """Until `n` are counted, calling `tick` about every 3 s; False if `timeout` ran out first."""
         loop = asyncio.get_running_loop()
         until, next_tick = loop.time() + timeout, loop.time() + 3.0
         while self.count < n:
-            if self._task is not None and self._task.done():
+            if self._task.done():
                 self._task.result()  # the reader failed: say why
             if loop.time() >= until:
                 return False
-            if tick is not None and loop.time() >= next_tick:
+            if loop.time() >= next_tick:
                 tick()
                 next_tick += 3.0
             await asyncio.sleep(0.01)  # a poll, not a wake-up per batch: the driver's CPU stays small
         return True
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
 
 
-@dataclass(frozen=True)
-class Pipeline:
-    """One measured run: which child, told what, and how many counted output records end it."""
-
-    label: str
-    role: str
-    """A role of `bench.child`: baseline, adapter, bare-feed or bridge."""
-    config: ProcConfig
-    n: int
-    unit: Literal["lookups", "events"]
-    timeout: float
-
-
-async def measure(stack: Stack, pipe: Pipeline, reader: TopicReader, feed: Feed | None = None) -> Result:
-    """Runs `pipe` until `reader` has counted `pipe.n`: the figures every pipeline has."""
-    label, n, sending = pipe.label, pipe.n, None
-    await reader.start()
-    try:
-        child = await Child.start([pipe.role, pipe.config.to_json()], stack.logs / f"{label}.log")
+async def measure(
+    stack: Stack,
+    role: str,
+    label: str,
+    config: ProcConfig,
+    reader: TopicReader,
+    n: int,
+    timeout: float,
+    feed: Feed | None = None,
+) -> Result:
+    """Runs the `role` of `bench.child` (baseline, adapter, bare-feed or bridge) with `config` until
+    `reader` has counted `n`, fed by `feed` if given: the figures every pipeline has."""
+    unit, offered = reader.unit, None
+    async with contextlib.AsyncExitStack() as running:
+        await reader.start()
+        running.push_async_callback(reader.stop)
+        child = await Child.start([role, config.to_json()], stack.logs / f"{label}.log")
+        running.push_async_callback(child.stop)
+        pid = child.process.pid
 
         def snap() -> tuple[float, int, float, float]:
-            return time.monotonic(), reader.count, cpu_seconds(child.pid), cpu_seconds(stack.sandbox.pid)
+            return time.monotonic(), reader.count, cpu_seconds(pid), cpu_seconds(stack.sandbox.process.pid)
 
         def tick() -> None:
             if child.process.returncode is not None:
                 raise RuntimeError(f"{label} exited; {child.log_tail()}")
             rate, cpu = report.steady_rate(reader.timestamps[-2000:])[0], snap()[2] - child.cpu_at_ready
-            rss = f"rss {memory_mb(child.pid, 'VmRSS'):.0f} MB, cpu {cpu:.1f} s"
-            say(f"  {label}: {reader.count:,}/{n:,} {pipe.unit}, {report.figure(rate)}/s, {rss}")
+            rss = f"rss {memory_mb(pid, 'VmRSS'):.0f} MB, cpu {cpu:.1f} s"
+            say(f"  {label}: {reader.count:,}/{n:,} {unit}, {report.figure(rate)}/s, {rss}")
 
-        try:
-            ready = snap()
-            if feed is not None:
-                sending = await feed(tick)
-            await reader.wait_for(1, pipe.timeout, tick)
-            first = snap()
-            complete = await reader.wait_for(n, pipe.timeout, tick)
-            if sending is not None:
-                await sending
-            last, peak = snap(), memory_mb(child.pid, "VmHWM")
-        finally:
-            if sending is not None:
-                sending.cancel()
-            code = await child.stop()
-    finally:
-        await reader.stop()
+        ready = snap()
+        if feed is not None:
+            running.callback((sending := await feed(tick)).cancel)
+        await reader.wait_for(1, timeout, tick)
+        first = snap()
+        complete = await reader.wait_for(n, timeout, tick)
+        if feed is not None:
+            offered = await sending
+        last, peak = snap(), memory_mb(pid, "VmHWM")
+    code = await child.stop()  # stopped already: its exit code
     if not complete:
-        say(f"  {label}: only {reader.count:,}/{n:,} in {pipe.timeout:.0f} s; {child.log_tail()}")
+        say(f"  {label}: only {reader.count:,}/{n:,} in {timeout:.0f} s; {child.log_tail()}")
     rate, steady = report.steady_rate(reader.timestamps)
     busy, cpu = last[0] - first[0], last[2] - first[2]
     result: Result = {
-        "kind": pipe.role,
+        "kind": role,
         "complete": complete,
         "exit_code": code,
-        f"{pipe.unit}_per_s": rate,
+        f"{unit}_per_s": rate,
         "steady_seconds": steady,
         "seconds_from_ready": last[0] - ready[0],
         "peak_rss_mb": peak,
@@ -329,9 +304,9 @@ async def measure(stack: Stack, pipe: Pipeline, reader: TopicReader, feed: Feed 
         "cpu_utilisation": ratio(cpu, busy),
         "sandbox_cpu_utilisation": ratio(last[3] - first[3], busy),
         "log": str(child.log_path),
-    }
+    } | ({"offered_rate": offered} if feed is not None else {})
     say(
-        f"   {label}: {report.figure(rate)} {pipe.unit}/s, peak RSS {peak:.0f} MB, "
+        f"   {label}: {report.figure(rate)} {unit}/s, peak RSS {peak:.0f} MB, "
         f"{result['cpu_s_per_1000']:.2f} CPU s/1k (busy {result['cpu_utilisation']:.0%}, "
         f"sandbox {result['sandbox_cpu_utilisation']:.0%})"
     )

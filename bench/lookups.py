@@ -1,10 +1,10 @@
 """The lookups phase: the adapter against the bare pipeline, each its own process and consumer group.
 
-Throughput over N pre-loaded requests (the bare pipeline, the adapter), the
-transport comparison on a shorter topic; then at a fixed rate (half the adapter's maximum) the
-sandbox straight over HTTP, the bare pipeline and the adapter fed live, open loop; a profile of
-the adapter when a target is missed. Latency is the reply's record timestamp minus the
-request's: both CreateTime on this machine's clock.
+Throughput over N pre-loaded requests (the bare pipeline, the adapter), the transport comparison
+on a shorter topic; then at a fixed rate (half the adapter's maximum) the sandbox straight over
+HTTP, the bare pipeline and the adapter fed live, open loop; a profile of the adapter when a target
+is missed. Latency is the reply's record timestamp minus the request's: both CreateTime on this
+machine's clock.
 """
 
 import asyncio
@@ -17,13 +17,14 @@ import aiohttp
 import orjson
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 
-from adapter.kafka import clients
+from adapter.kafka.producer import open_producer
 from adapter.kafka.topics import ensure_topics
 from adapter.nav.tokens import MaskinportenConfig
+from adapter.settings import KafkaSettings
 from bench import harness, report
 from bench.baselines import HTTP_STATUS_HEADER, fetch_tokens, upstream_from
 from bench.config import MIX, SCOPES, LookupsConfig, Transport, make_request
-from bench.harness import Options, Pipeline, Result, Stack, Tick, TopicReader, measure, say
+from bench.harness import Options, Result, Stack, Tick, TopicReader, measure, say
 from contracts import headers as h
 from contracts.operations import OPERATIONS_BY_NAME
 from devtools.dev import DEV_CALLER
@@ -49,8 +50,10 @@ def token_check(before: dict[str, int], after: dict[str, int], seconds: float) -
 class ReplyReader(TopicReader):
     """One latency per request this driver sent; the first reply to a request counts."""
 
-    def __init__(self, stack: Stack, topic: str, sent: Mapping[str, int], kind: str) -> None:
-        super().__init__(stack.kafka, topic)
+    unit = "lookups"
+
+    def __init__(self, kafka: KafkaSettings, topic: str, sent: Mapping[str, int], kind: str) -> None:
+        super().__init__(kafka, topic)
         self._sent, self._ok = sent, OK[kind]
         self.latency_ms: dict[str, int] = {}
         self.failed = 0
@@ -61,20 +64,14 @@ class ReplyReader(TopicReader):
 
     def take(self, record: ConsumerRecord[bytes, bytes]) -> None:
         cid = dict(record.headers).get(h.CORRELATION_ID, b"").decode()
-        if (sent := self._sent.get(cid)) is None:
-            self.unknown += 1
-        elif cid not in self.latency_ms:  # else a redelivered duplicate
+        # Else not a request of this run's, or a redelivered duplicate.
+        if (sent := self._sent.get(cid)) is not None and cid not in self.latency_ms:
             self.latency_ms[cid] = record.timestamp - sent
             self.timestamps.append(record.timestamp)
             self.failed += not self._ok(record)
 
-    def reset(self) -> None:
-        self.latency_ms.clear()
-        self.timestamps.clear()
-        self.failed = 0
 
-
-async def paced(rate: float, n: int, fire: Callable[[int], Awaitable[None]]) -> float:
+async def paced(rate: float, n: int, fire: Callable[[int], Awaitable[object]]) -> float:
     """Open loop: `fire(i)` at `t0 + i / rate`, answered or not; returns the rate actually offered."""
     loop = asyncio.get_running_loop()
     t0, i = loop.time(), 0
@@ -107,15 +104,11 @@ class Lookups:
         await ensure_topics(self.stack.kafka, [topic := prefix + DEV_CALLER], partitions=self.opts.partitions)
         say(f"== pre-loading {n:,} requests on {topic} ({self.opts.partitions} partitions)")
         start = time.monotonic()
-        producer = clients.producer(self.stack.kafka, linger_ms=20, max_batch_size=256 * 1024)
-        await producer.start()
-        try:
+        async with open_producer(self.stack.kafka, linger_ms=20, max_batch_size=256 * 1024) as producer:
             for first in range(0, n, 2000):
                 await asyncio.gather(
                     *[await self.send(producer, topic, i) for i in range(first, min(n, first + 2000))]
                 )
-        finally:
-            await producer.stop()
         say(f"   {n:,} requests in {time.monotonic() - start:.1f} s")
         return prefix
 
@@ -127,7 +120,7 @@ class Lookups:
         prefix: str = "",
         rate: float = 0.0,
         transport: Transport = "aiohttp",
-        **run: str,
+        profile_path: str = "",
     ) -> Result:
         """One measured run: over the requests pre-loaded at `prefix`, or fed `n` live at `rate`."""
         base, o = f"bench-{self.stack.run_id}.{label}", self.opts
@@ -140,48 +133,33 @@ class Lookups:
             transport=transport,
             fetch_max_wait_ms=o.fetch_max_wait_ms,
             log_level=o.log_level,
-            **run,
+            profile_path=profile_path,
         )
-        await ensure_topics(
-            self.stack.kafka, [cfg.request_topic, *cfg.output_topics()], partitions=o.partitions
-        )
+        topics = [cfg.request_topic, *cfg.settings().lookups.output_topics()]
+        await ensure_topics(self.stack.kafka, topics, partitions=o.partitions)
         how = f"fed {n:,} requests at {rate:.0f}/s" if rate else f"{n:,} pre-loaded requests"
         say(f"== {label}: {kind}, {how}, {o.max_in_flight} in flight, {transport}")
-        reader = ReplyReader(self.stack, cfg.reply_topic, self.sent, kind)
-        producer, offered = clients.producer(self.stack.kafka, linger_ms=0), [math.nan]
+        reader = ReplyReader(self.stack.kafka, cfg.reply_topic, self.sent, kind)
 
-        async def send(i: int) -> None:
-            await self.send(producer, cfg.request_topic, i)
-
-        async def offer() -> None:
-            offered[0] = await paced(rate, n, send)
-
-        async def feed(tick: Tick) -> asyncio.Task[None]:
+        async def feed(tick: Tick) -> "asyncio.Task[float]":
             warmup = 5 * len(MIX)  # joins the group, fetches the tokens, opens connections: not measured
             for i in range(warmup):
-                await send(i)
+                await self.send(producer, cfg.request_topic, i)
             if not await reader.wait_for(warmup, 120, tick):
                 raise RuntimeError(f"{label}: no replies to the warm-up requests")
-            reader.reset()
-            return asyncio.create_task(offer())
+            reader.latency_ms.clear()
+            reader.timestamps.clear()
+            reader.failed = 0
+            return asyncio.create_task(paced(rate, n, lambda i: self.send(producer, cfg.request_topic, i)))
 
-        before = await self.stack.sandbox_stats()
-        pipe = Pipeline(label, kind, cfg, n, "lookups", 120.0 + n / rate if rate else max(120.0, n / 50))
-        await producer.start()
-        try:
-            result = await measure(self.stack, pipe, reader, feed if rate else None)
-        finally:
-            await producer.stop()
-        after = await self.stack.sandbox_stats()
-        tokens = token_check(before["token_fetches"], after["token_fetches"], result["seconds_from_ready"])
+        before = await self.stack.token_fetches()
+        timeout = 120.0 + n / rate if rate else max(120.0, n / 50)
+        async with open_producer(self.stack.kafka, linger_ms=0) as producer:  # what `feed` sends with
+            result = await measure(self.stack, kind, label, cfg, reader, n, timeout, feed if rate else None)
+        tokens = token_check(before, await self.stack.token_fetches(), result["seconds_from_ready"])
         latency = report.latency_summary(reader.latency_ms.values())
-        result |= {
-            "transport": transport,
-            "requests": n,
-            "replies": reader.count,
-            "failed_replies": reader.failed,
-        }
-        result |= {"latency_ms": latency, "tokens": tokens} | ({"offered_rate": offered[0]} if rate else {})
+        result |= {"transport": transport, "requests": n, "replies": reader.count}
+        result |= {"failed_replies": reader.failed, "latency_ms": latency, "tokens": tokens}
         p50, p99 = latency["p50"], latency["p99"]
         say(f"   p50/p99 {p50:.0f}/{p99:.0f} ms, {reader.failed} failed, tokens {tokens['fetches']}")
         return result
@@ -191,33 +169,27 @@ class Lookups:
         what the pipelines add to it."""
         say(f"== sandbox straight over HTTP: {n:,} GETs at {rate:.0f}/s")
         nav = self.stack.where.dev().nav
-        latencies: list[float] = []
-        failures, tasks = 0, set[asyncio.Task[None]]()
-        async with aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=nav.nav_max_connections)
-        ) as http:
+        answers: list[asyncio.Task[tuple[float, bool]]] = []
+        connector = aiohttp.TCPConnector(limit=nav.nav_max_connections)
+        async with aiohttp.ClientSession(connector=connector) as http:
             upstream = upstream_from(nav)
             upstream.tokens.update(await fetch_tokens(http, nav, SCOPES))
 
-            async def one(i: int, record: bool = True) -> None:
-                nonlocal failures
+            async def one(i: int) -> tuple[float, bool]:
                 body = make_request(i)
                 url, query, headers = upstream.request(OPERATIONS_BY_NAME[body["operation"]], body)
                 start = time.perf_counter()
                 async with http.get(url, params=query, headers=headers) as response:
                     await response.read()
-                if record:
-                    latencies.append((time.perf_counter() - start) * 1000)
-                    failures += response.status != 200
+                return (time.perf_counter() - start) * 1000, response.status == 200
 
             async def fire(i: int) -> None:
-                tasks.add(task := asyncio.create_task(one(i)))
-                task.add_done_callback(tasks.discard)
+                answers.append(asyncio.create_task(one(i)))
 
-            await asyncio.gather(*(one(i, False) for i in range(warmup)))
+            await asyncio.gather(*(one(i) for i in range(warmup)))
             offered = await paced(rate, n, fire)
-            await asyncio.gather(*tasks)
-        lat = report.latency_summary(latencies)
+            timings = await asyncio.gather(*answers)
+        lat, failures = report.latency_summary(ms for ms, _ in timings), sum(not ok for _, ok in timings)
         say(
             f"   direct: p50/p95/p99 {lat['p50']:.1f}/{lat['p95']:.1f}/{lat['p99']:.1f} ms, {failures} failed"
         )
@@ -237,9 +209,7 @@ async def run_lookups_phase(stack: Stack, opts: Options, results: Result) -> Non
     if opts.mode in ("all", "throughput"):
         main = await bench.preload("main", n)
         tp: Result = {k: await bench.run(k, k, n, main) for k in ("baseline", "adapter")}
-        tp["ratio"] = harness.ratios(
-            tp["adapter"], tp["baseline"], "lookups_per_s", "peak_rss_mb", "cpu_s_per_1000"
-        )
+        tp["ratio"] = harness.ratios(tp["adapter"], tp["baseline"], "lookups_per_s")
         results["throughput"], adapter_rate = tp, tp["adapter"]["lookups_per_s"]
         if opts.transport_requests:
             short = await bench.preload("short", short_n)

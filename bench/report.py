@@ -1,5 +1,4 @@
-"""Figures from the raw measurements, the targets, the tables, and where
-a profiled process's time went.
+"""Figures from the raw measurements, the targets, the tables, and where a profiled process's time went.
 
 `python -m bench.report [bench-results/latest.json]` prints the table of a finished run;
 `python -m bench.report bench-results/adapter-profile.pyisession` a profile's breakdown.
@@ -7,6 +6,7 @@ a profiled process's time went.
 
 import math
 import sys
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,10 +80,9 @@ def category(stack: list[str]) -> str:
 
 def breakdown(session: "Session") -> list[tuple[str, float, float]]:
     """(component, seconds, share of the busy time), largest first; idle last, share of the total."""
-    seconds: dict[str, float] = {}
+    seconds: defaultdict[str, float] = defaultdict(float)
     for stack, time in session.frame_records:
-        name = category(stack)
-        seconds[name] = seconds.get(name, 0.0) + time
+        seconds[category(stack)] += time
     idle = seconds.pop(IDLE, 0.0)
     busy = sum(seconds.values()) or 1.0
     rows = [(name, s, s / busy) for name, s in sorted(seconds.items(), key=lambda kv: -kv[1])]
@@ -102,25 +101,20 @@ def _target(target: str, value: Any, met: bool) -> Result:
 
 def bridge_target(bridge: Result) -> Result:
     """The bridge's events/s against its bare loop's, from a bridge phase's results."""
-    ratio = bridge["ratio"]["events_per_s"]
-    target = f"bridge events/s >= {BRIDGE_RATIO_TARGET} x bare loop"
-    return _target(target, round(ratio, 3), ratio >= BRIDGE_RATIO_TARGET)
+    ratio, least = bridge["ratio"]["events_per_s"], BRIDGE_RATIO_TARGET
+    return _target(f"bridge events/s >= {least} x bare loop", round(ratio, 3), ratio >= least)
 
 
 def targets(results: Result) -> dict[str, Result]:
     out: dict[str, Result] = {}
     tp, fixed = results.get("throughput", {}), results.get("fixed_rate", {})
     if "ratio" in tp:
-        ratio = tp["ratio"]["lookups_per_s"]
-        out["throughput_ratio"] = _target(
-            f">= {THROUGHPUT_RATIO_TARGET}", round(ratio, 3), ratio >= THROUGHPUT_RATIO_TARGET
-        )
-    if "adapter" in tp:
-        rss, at = tp["adapter"]["peak_rss_mb"], tp["adapter"]["requests"]
-        out["peak_rss_mb"] = _target(
-            f"<= {PEAK_RSS_TARGET_MB:.0f} at {at} requests", round(rss, 1), rss <= PEAK_RSS_TARGET_MB
-        )
-    runs = (tp.get("adapter"), *results.get("transport", {}).values(), fixed.get("adapter"))
+        ratio, least = tp["ratio"]["lookups_per_s"], THROUGHPUT_RATIO_TARGET
+        out["throughput_ratio"] = _target(f">= {least}", round(ratio, 3), ratio >= least)
+    if adapter := tp.get("adapter"):
+        rss, target = adapter["peak_rss_mb"], f"<= {PEAK_RSS_TARGET_MB:.0f} at {adapter['requests']} requests"
+        out["peak_rss_mb"] = _target(target, round(rss, 1), rss <= PEAK_RSS_TARGET_MB)
+    runs = (adapter, *results.get("transport", {}).values(), fixed.get("adapter"))
     if checks := [run["tokens"] for run in runs if isinstance(run, dict) and "tokens" in run]:
         counts = sorted({n for c in checks for n in c["fetches"].values()})
         scopes = max(len(c["fetches"]) for c in checks)
@@ -162,18 +156,14 @@ def _lookup_rows(results: Result) -> Table:
         if kind in tp:
             add(f"{kind}, {tp[kind]['requests']:,} pre-loaded", tp[kind])
     if r := tp.get("ratio"):
-        ratios = [figure(r[k], 2) for k in ("lookups_per_s", "peak_rss_mb", "cpu_s_per_1000")]
-        ratios[1:1] = [""] * 3
-        rows.append(["adapter / baseline", *ratios, ""])
+        ratios = [figure(r["peak_rss_mb"], 2), figure(r["cpu_s_per_1000"], 2)]
+        rows.append(["adapter / baseline", figure(r["lookups_per_s"], 2), *[""] * 3, *ratios, ""])
     for transport, run in results.get("transport", {}).items():
         add(f"adapter, {transport}, {run['requests']:,}", run)
     fixed = results.get("fixed_rate", {})
-    for kind in ("direct", "baseline", "adapter"):
+    for kind, name in (("direct", "sandbox direct (HTTP)"), ("baseline", "baseline"), ("adapter", "adapter")):
         if kind in fixed:
-            add(
-                f"{'sandbox direct (HTTP)' if kind == 'direct' else kind} at {fixed['rate']:.0f}/s",
-                fixed[kind],
-            )
+            add(f"{name} at {fixed['rate']:.0f}/s", fixed[kind])
     return head, rows
 
 
@@ -182,29 +172,23 @@ def _bridge_rows(results: Result) -> Table:
     head = ["bridge run", "events/s", "events", "missing", "duplicated", "out of order"]
     head += ["peak RSS MB", "CPU s/1k", "CPU busy"]
     bridge, rows = results.get("bridge", {}), []
-
-    def row(name: str, run: Result) -> list[str]:
-        figures = [run[k] for k in ("events_per_s", "distinct", "missing", "duplicated", "out_of_order")]
-        figures += [run["peak_rss_mb"]]
-        busy = figure(run["cpu_utilisation"] * 100) + " %"
-        return [name, *map(figure, figures), figure(run["cpu_s_per_1000"], 2), busy]
-
     for kind, name in (("bare", "bare loop (aiohttp + aiokafka)"), ("bridge", "bridge (run_bridge)")):
         if run := bridge.get(kind):
-            rows.append(row(f"{name}, {run['feed']}, pages of {run['page_size']}", run))
+            keys = ("events_per_s", "distinct", "missing", "duplicated", "out_of_order", "peak_rss_mb")
+            cells = [f"{name}, {run['feed']}, pages of {run['page_size']}", *(figure(run[k]) for k in keys)]
+            busy = figure(run["cpu_utilisation"] * 100) + " %"
+            rows.append([*cells, figure(run["cpu_s_per_1000"], 2), busy])
     if r := bridge.get("ratio"):
         ratios = [figure(r["peak_rss_mb"], 2), figure(r["cpu_s_per_1000"], 2)]
         rows.append(["bridge / bare loop", figure(r["events_per_s"], 2), *[""] * 4, *ratios, ""])
     return head, rows
 
 
-def _tables(results: Result) -> list[Table]:
-    return [(head, rows) for head, rows in (_lookup_rows(results), _bridge_rows(results)) if rows]
-
-
 def text_table(results: Result) -> str:
     out = []
-    for head, rows in _tables(results):
+    for head, rows in (_lookup_rows(results), _bridge_rows(results)):
+        if not rows:
+            continue
         widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
         lines = [
             "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
@@ -249,16 +233,9 @@ def _footer(results: Result) -> str:
         )
         if git := m.get("git") or {}:
             dirty = [p for p in git.get("uncommitted", []) if p.startswith("adapter/")]
-            lines.append(
-                f"adapter at commit {git.get('commit')}"
-                + (f" plus edits to {', '.join(dirty)}" if dirty else "")
-            )
+            edits = f" plus edits to {', '.join(dirty)}" if dirty else ""
+            lines.append(f"adapter at commit {git.get('commit')}{edits}")
     return "\n".join(lines) + "\n"
-
-
-def write(results: Result, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
 
 
 def main(argv: list[str]) -> int:

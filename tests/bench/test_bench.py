@@ -102,7 +102,3 @@ def test_the_command_line_fills_every_option() -> None:
     opts = Options(**vars(parser().parse_args(["--mode", "bridge", "-n", "10", "--rate", "50"])))
     assert (opts.mode, opts.requests, opts.rate, opts.profile) == ("bridge", 10, 50.0, "auto")
     assert opts.output == Options().output
-
-
-BENCH = Path(__file__).parents[2] / "bench"
-MODULES = {f"bench.{p.stem}" for p in BENCH.glob("*.py") if p.stem != "__init__"}
