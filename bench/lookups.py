@@ -8,6 +8,7 @@ machine's clock.
 """
 
 import asyncio
+import inspect
 import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -31,7 +32,7 @@ from devtools.dev import DEV_CALLER
 from nav_sandbox import SandboxConfig
 
 TOKEN_LIFETIME = SandboxConfig().token_lifetime_seconds
-REFRESH_MARGIN = float(MaskinportenConfig.__dataclass_fields__["refresh_margin_seconds"].default)  # type: ignore[arg-type]
+REFRESH_MARGIN: float = inspect.signature(MaskinportenConfig).parameters["refresh_margin_seconds"].default
 OK: dict[str, Callable[[ConsumerRecord[bytes, bytes]], bool]] = {
     "adapter": lambda record: record.value is not None and b'"status":"ok"' in record.value,
     "baseline": lambda record: dict(record.headers).get(HTTP_STATUS_HEADER) == b"200",
