@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -186,10 +187,9 @@ BAD_CREDENTIALS = [
 
 @pytest.mark.parametrize(("role", "credentials", "setting"), BAD_CREDENTIALS)
 def test_a_bad_credential_stops_the_start_naming_the_setting(
-    kafka_broker: Listeners, role: str, credentials: object, setting: str
+    kafka_broker: Listeners, role: str, credentials: Callable[[Listeners], dict[str, str]], setting: str
 ) -> None:
-    assert callable(credentials)
-    env: dict[str, str] = credentials(kafka_broker)
+    env = credentials(kafka_broker)
     code, output, seconds = _start_exit(role, env)
     print(f"\n{role}: {output.strip()} ({seconds:.1f} s)")
     assert code != 0, output
