@@ -226,7 +226,11 @@ def main(argv: list[str] | None = None) -> int:
     if role := getattr(args, "role", None):  # the runtime's roles, each traced as itself
         configure_tracing(read_settings(TracingSettings), role)
     run: Run = args.run
-    return run(args, rest)
+    try:
+        return run(args, rest)
+    except KeyboardInterrupt:
+        # A Ctrl-C before the command's own handler is installed: nothing was running yet.
+        return 130
 
 
 if __name__ == "__main__":

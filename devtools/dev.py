@@ -13,9 +13,11 @@ from pathlib import Path
 
 import uvicorn
 
+from adapter.embedded_server import EmbeddedServer
 from adapter.kafka.topics import ensure_topics
 from adapter.lookup.app import run_lookups
 from adapter.settings import KafkaSettings, LookupSettings, NavSettings
+from adapter.shutdown import unless_stopped
 from contracts.feeds import FEED_APIS
 from contracts.operations import APIS, OPERATIONS
 from devtools.devkeys import make_dev_keys
@@ -31,7 +33,7 @@ DEV_SUBSCRIPTION_KEY = "sandbox-subscription-key"
 
 @contextlib.asynccontextmanager
 async def serve_sandbox(config: SandboxConfig, host: str, port: int) -> AsyncIterator[str]:
-    server = uvicorn.Server(
+    server = EmbeddedServer(
         uvicorn.Config(create_app(config), host=host, port=port, log_level="warning", access_log=False)
     )
     task = asyncio.create_task(server.serve())
@@ -67,7 +69,12 @@ def dev_nav_settings(sandbox_url: str, key_id: str, key_file: Path) -> NavSettin
     )
 
 
-def dev_settings(kafka: KafkaSettings, sandbox_url: str, key_id: str, key_file: Path) -> DevSettings:
+DEV_HEALTH_PORT = 18081
+
+
+def dev_settings(
+    kafka: KafkaSettings, sandbox_url: str, key_id: str, key_file: Path, health_port: int = DEV_HEALTH_PORT
+) -> DevSettings:
     return DevSettings(
         kafka=kafka,
         nav=dev_nav_settings(sandbox_url, key_id, key_file),
@@ -75,7 +82,7 @@ def dev_settings(kafka: KafkaSettings, sandbox_url: str, key_id: str, key_file: 
             callers={DEV_CALLER: frozenset(op.scope for op in OPERATIONS)},
             allow_synthetic_idents=True,
             http_host="127.0.0.1",
-            http_port=18081,
+            http_port=health_port,
         ),
     )
 
@@ -101,13 +108,21 @@ async def run_dev(
     sandbox_port: int,
     work_dir: Path,
     stop: asyncio.Event,
+    health_port: int = DEV_HEALTH_PORT,
 ) -> None:
+    """Until `stop` is set: the embedded broker (unless `kafka` is given), the sandbox and the
+    lookups, and a first lookup. A stop at any moment, start-up included, ends the start-up step
+    under way and stops the parts in reverse order: lookups (drained), sandbox, broker."""
     keys = make_dev_keys(work_dir)
     broker = None
     if kafka is None:
+        # In a session of its own: a Ctrl-C in the terminal reaches this process alone, which
+        # stops the broker last, once the lookups have drained and committed.
         broker = EmbeddedBroker(port=kafka_port).start()
         kafka = broker.settings()
     try:
+        if stop.is_set():
+            return
         sandbox_config = SandboxConfig(
             client_id=DEV_CLIENT_ID,
             jwks_path=keys.jwks_path,
@@ -115,9 +130,11 @@ async def run_dev(
             subscription_key=DEV_SUBSCRIPTION_KEY,
         )
         async with serve_sandbox(sandbox_config, "127.0.0.1", sandbox_port) as sandbox_url:
-            dev = dev_settings(kafka, sandbox_url, keys.key_id, keys.private_key_path)
+            dev = dev_settings(kafka, sandbox_url, keys.key_id, keys.private_key_path, health_port)
             settings = dev.lookups
-            await ensure_topics(dev.kafka, [*settings.request_topics(), *settings.output_topics()])
+            topics = [*settings.request_topics(), *settings.output_topics()]
+            if not await unless_stopped(ensure_topics(dev.kafka, topics), stop):
+                return
             lookups = asyncio.create_task(run_lookups(dev.kafka, dev.nav, settings, stop))
             print(f"Kafka        {kafka.bootstrap_servers}" + ("  (embedded Tansu broker)" if broker else ""))
             print(f"NAV sandbox  {sandbox_url}  (token endpoint {sandbox_url}/token)")
@@ -125,19 +142,21 @@ async def run_dev(
             print(f"             replies on {settings.reply_topic}")
             print(f"             dead letters on {settings.dead_letter_topic}")
             print(f"Health       http://127.0.0.1:{settings.http_port}/isready  and  /metrics")
-            await _demo(dev.kafka, settings)
-            print("\nTry next, in another shell (Ctrl-C here stops everything):")
-            person = PEOPLE[0].ident
-            print(f"  .venv/bin/nav-adapter request medlemskapsunntak.search ident={person}")
-            print(
-                f"  .venv/bin/nav-adapter request uforeopplysninger.get ident={person}   # CONSENT_REQUIRED"
-            )
-            print("  .venv/bin/nav-adapter request medlemskapsunntak.get unntak_id=999999   # NOT_FOUND")
-            print(f"  curl -X POST {sandbox_url}/_sandbox/faults -d '{{\"status\": 503}}'   # NAV outage")
+            if await unless_stopped(_demo(dev.kafka, settings), stop, beside=lookups):
+                _print_tips(sandbox_url)
             await lookups
     finally:
         if broker is not None:
             broker.stop()
+
+
+def _print_tips(sandbox_url: str) -> None:
+    print("\nTry next, in another shell (Ctrl-C here stops everything):")
+    person = PEOPLE[0].ident
+    print(f"  .venv/bin/nav-adapter request medlemskapsunntak.search ident={person}")
+    print(f"  .venv/bin/nav-adapter request uforeopplysninger.get ident={person}   # CONSENT_REQUIRED")
+    print("  .venv/bin/nav-adapter request medlemskapsunntak.get unntak_id=999999   # NOT_FOUND")
+    print(f"  curl -X POST {sandbox_url}/_sandbox/faults -d '{{\"status\": 503}}'   # NAV outage")
 
 
 async def _demo(kafka: KafkaSettings, settings: LookupSettings) -> None:

@@ -25,6 +25,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--subscription-key", default=defaults.subscription_key)
     parser.add_argument("--token-lifetime", type=int, default=defaults.token_lifetime_seconds, help="seconds")
     parser.add_argument("--log-level", default="warning")
+    parser.add_argument(
+        "--people", action="store_true", help="list the synthetic people and what each API knows; exit"
+    )
     return parser
 
 
@@ -35,6 +38,11 @@ def _bind(host: str, port: int) -> socket.socket:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.people:
+        from nav_sandbox.roster import people_listing
+
+        print(people_listing())
+        return 0
     config = SandboxConfig(
         client_id=args.client_id,
         jwks_path=args.jwks,

@@ -18,6 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from adapter.embedded_server import EmbeddedServer
+
 
 class ReadinessChecks:
     """Named checks; the process is ready when every one passes."""
@@ -64,7 +66,7 @@ def create_health_app(
 @contextlib.asynccontextmanager
 async def serve_health(app: Starlette, host: str, port: int) -> AsyncIterator[None]:
     """The health server, running while the block runs."""
-    server = uvicorn.Server(
+    server = EmbeddedServer(
         uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, log_config=None)
     )
     task = asyncio.create_task(server.serve())
