@@ -220,7 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     _add_commands(sub)
     _add_installed_commands(sub)
     args, rest = parser.parse_known_args(argv)
-    configure_logging(LogSettings().log_level, json_lines=getattr(args, "json_logs", False))
+    logs = read_settings(LogSettings)
+    json_lines = logs.log_format == "json" if logs.log_format else getattr(args, "json_logs", False)
+    configure_logging(logs.log_level, json_lines=json_lines)
     if rest and not getattr(args, "takes_rest", False):
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
     if role := getattr(args, "role", None):  # the runtime's roles, each traced as itself

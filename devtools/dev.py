@@ -164,4 +164,6 @@ async def _demo(kafka: KafkaSettings, settings: LookupSettings) -> None:
     topic = next(iter(settings.request_topics()))
     print(f"\nSending a lookup to {topic}:\n  {json.dumps(request)}")
     reply = await request_reply(kafka, topic, settings.reply_topic, request, timeout=60)
-    print(f"Reply on {settings.reply_topic}:\n  {json.dumps(reply)[:600]}")
+    # Whole and indented, as `nav-adapter request` prints it: a cut reply reads as broken JSON.
+    pretty = json.dumps(reply, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+    print(f"Reply on {settings.reply_topic}:\n  {pretty}")
