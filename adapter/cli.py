@@ -227,13 +227,19 @@ def main(argv: list[str] | None = None) -> int:
     _add_commands(sub)
     _add_installed_commands(sub)
     args, rest = parser.parse_known_args(argv)
-    configure_logging(LogSettings().log_level, json_lines=getattr(args, "json_logs", False))
+    logs = read_settings(LogSettings)
+    json_lines = logs.log_format == "json" if logs.log_format else getattr(args, "json_logs", False)
+    configure_logging(logs.log_level, json_lines=json_lines)
     if rest and not getattr(args, "takes_rest", False):
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
     if role := getattr(args, "role", None):  # the runtime's roles, each traced as itself
         configure_tracing(read_settings(TracingSettings), role)
     run: Run = args.run
-    return run(args, rest)
+    try:
+        return run(args, rest)
+    except KeyboardInterrupt:
+        # A Ctrl-C before the command's own handler is installed: nothing was running yet.
+        return 130
 
 
 if __name__ == "__main__":

@@ -47,6 +47,11 @@ class LogSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="DEBUG adds a line per ok lookup."
     )
+    log_format: Literal["json", "text"] | None = Field(
+        None,
+        description="json: one JSON object a line on stdout (the roles' default, for the log pipeline); "
+        "text: readable lines on stderr (the development commands' default).",
+    )
 
 
 class TracingSettings(BaseSettings):

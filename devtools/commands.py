@@ -30,6 +30,7 @@ def _dev(args: argparse.Namespace, rest: list[str]) -> int:
             sandbox_port=args.sandbox_port,
             work_dir=Path(args.work_dir),
             stop=stop_on_signals(),
+            health_port=args.health_port,
         )
 
     asyncio.run(main())
@@ -104,6 +105,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     dev = sub.add_parser("dev", help="embedded broker + NAV sandbox + adapter, and a first lookup")
     dev.add_argument("--kafka-port", type=int, default=19092)
     dev.add_argument("--sandbox-port", type=int, default=18080)
+    dev.add_argument("--health-port", type=int, default=18081, help="the adapter's health and metrics")
     dev.add_argument("--work-dir", default=".dev", help="where the development keys are written")
     dev.add_argument(
         "--print-env",

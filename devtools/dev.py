@@ -13,9 +13,11 @@ from pathlib import Path
 
 import uvicorn
 
+from adapter.embedded_server import EmbeddedServer
 from adapter.kafka.topics import ensure_topics
 from adapter.lookup.app import run_lookups
 from adapter.settings import KafkaSettings, LookupSettings, NavSettings
+from adapter.shutdown import unless_stopped
 from contracts.feeds import FEED_APIS
 from contracts.operations import APIS, OPERATIONS
 from devtools.devkeys import make_dev_keys
@@ -35,7 +37,7 @@ async def serve_sandbox(
 ) -> AsyncIterator[str]:
     """The sandbox at the URL yielded; over HTTPS with `tls` (certificate and key PEM files)."""
     certfile, keyfile = tls or (None, None)
-    server = uvicorn.Server(
+    server = EmbeddedServer(
         uvicorn.Config(
             create_app(config),
             host=host,
@@ -79,7 +81,12 @@ def dev_nav_settings(sandbox_url: str, key_id: str, key_file: Path) -> NavSettin
     )
 
 
-def dev_settings(kafka: KafkaSettings, sandbox_url: str, key_id: str, key_file: Path) -> DevSettings:
+DEV_HEALTH_PORT = 18081
+
+
+def dev_settings(
+    kafka: KafkaSettings, sandbox_url: str, key_id: str, key_file: Path, health_port: int = DEV_HEALTH_PORT
+) -> DevSettings:
     return DevSettings(
         kafka=kafka,
         nav=dev_nav_settings(sandbox_url, key_id, key_file),
@@ -87,7 +94,7 @@ def dev_settings(kafka: KafkaSettings, sandbox_url: str, key_id: str, key_file: 
             callers={DEV_CALLER: frozenset(op.scope for op in OPERATIONS)},
             allow_synthetic_idents=True,
             http_host="127.0.0.1",
-            http_port=18081,
+            http_port=health_port,
         ),
     )
 
@@ -113,13 +120,21 @@ async def run_dev(
     sandbox_port: int,
     work_dir: Path,
     stop: asyncio.Event,
+    health_port: int = DEV_HEALTH_PORT,
 ) -> None:
+    """Until `stop` is set: the embedded broker (unless `kafka` is given), the sandbox and the
+    lookups, and a first lookup. A stop at any moment, start-up included, ends the start-up step
+    under way and stops the parts in reverse order: lookups (drained), sandbox, broker."""
     keys = make_dev_keys(work_dir)
     broker = None
     if kafka is None:
+        # In a session of its own: a Ctrl-C in the terminal reaches this process alone, which
+        # stops the broker last, once the lookups have drained and committed.
         broker = EmbeddedBroker(port=kafka_port).start()
         kafka = broker.settings()
     try:
+        if stop.is_set():
+            return
         sandbox_config = SandboxConfig(
             client_id=DEV_CLIENT_ID,
             jwks_path=keys.jwks_path,
@@ -127,9 +142,11 @@ async def run_dev(
             subscription_key=DEV_SUBSCRIPTION_KEY,
         )
         async with serve_sandbox(sandbox_config, "127.0.0.1", sandbox_port) as sandbox_url:
-            dev = dev_settings(kafka, sandbox_url, keys.key_id, keys.private_key_path)
+            dev = dev_settings(kafka, sandbox_url, keys.key_id, keys.private_key_path, health_port)
             settings = dev.lookups
-            await ensure_topics(dev.kafka, [*settings.request_topics(), *settings.output_topics()])
+            topics = [*settings.request_topics(), *settings.output_topics()]
+            if not await unless_stopped(ensure_topics(dev.kafka, topics), stop):
+                return
             lookups = asyncio.create_task(run_lookups(dev.kafka, dev.nav, settings, stop))
             print(f"Kafka        {kafka.bootstrap_servers}" + ("  (embedded Tansu broker)" if broker else ""))
             print(f"NAV sandbox  {sandbox_url}  (token endpoint {sandbox_url}/token)")
@@ -137,19 +154,21 @@ async def run_dev(
             print(f"             replies on {', '.join(settings.reply_topics().values())}")
             print(f"             dead letters on {settings.dead_letter_topic}")
             print(f"Health       http://127.0.0.1:{settings.http_port}/isready  and  /metrics")
-            await _demo(dev.kafka, settings)
-            print("\nTry next, in another shell (Ctrl-C here stops everything):")
-            person = PEOPLE[0].ident
-            print(f"  .venv/bin/nav-adapter request medlemskapsunntak.search ident={person}")
-            print(
-                f"  .venv/bin/nav-adapter request uforeopplysninger.get ident={person}   # CONSENT_REQUIRED"
-            )
-            print("  .venv/bin/nav-adapter request medlemskapsunntak.get unntak_id=999999   # NOT_FOUND")
-            print(f"  curl -X POST {sandbox_url}/_sandbox/faults -d '{{\"status\": 503}}'   # NAV outage")
+            if await unless_stopped(_demo(dev.kafka, settings), stop, beside=lookups):
+                _print_tips(sandbox_url)
             await lookups
     finally:
         if broker is not None:
             broker.stop()
+
+
+def _print_tips(sandbox_url: str) -> None:
+    print("\nTry next, in another shell (Ctrl-C here stops everything):")
+    person = PEOPLE[0].ident
+    print(f"  .venv/bin/nav-adapter request medlemskapsunntak.search ident={person}")
+    print(f"  .venv/bin/nav-adapter request uforeopplysninger.get ident={person}   # CONSENT_REQUIRED")
+    print("  .venv/bin/nav-adapter request medlemskapsunntak.get unntak_id=999999   # NOT_FOUND")
+    print(f"  curl -X POST {sandbox_url}/_sandbox/faults -d '{{\"status\": 503}}'   # NAV outage")
 
 
 async def _demo(kafka: KafkaSettings, settings: LookupSettings) -> None:
@@ -158,4 +177,6 @@ async def _demo(kafka: KafkaSettings, settings: LookupSettings) -> None:
     reply_topic = settings.reply_topic_of(caller)
     print(f"\nSending a lookup to {topic}:\n  {json.dumps(request)}")
     reply = await request_reply(kafka, topic, reply_topic, request, timeout=60)
-    print(f"Reply on {reply_topic}:\n  {json.dumps(reply)[:600]}")
+    # Whole and indented, as `nav-adapter request` prints it: a cut reply reads as broken JSON.
+    pretty = json.dumps(reply, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+    print(f"Reply on {reply_topic}:\n  {pretty}")

@@ -52,6 +52,9 @@ class EmbeddedBroker:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # Not in the terminal's process group: a Ctrl-C there is for the process that started
+            # the broker, which stops it once its Kafka clients are done with it.
+            start_new_session=True,
         )
         until = time.monotonic() + timeout
         while time.monotonic() < until:

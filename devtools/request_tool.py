@@ -65,9 +65,9 @@ async def request_reply(
     """Publish `request` and return the reply whose correlation_id is its request_id."""
     consumer = clients.consumer(kafka, enable_auto_commit=False)
     producer = clients.producer(kafka)
-    await consumer.start()
-    await producer.start()
-    try:
+    try:  # started inside: a stop during start-up still closes both
+        await consumer.start()
+        await producer.start()
         partitions = await partitions_of(consumer, reply_topic) or [TopicPartition(reply_topic, 0)]
         consumer.assign(partitions)
         await consumer.seek_to_end(*partitions)

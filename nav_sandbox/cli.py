@@ -27,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default="warning")
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate (chain): serve HTTPS")
     parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+    parser.add_argument(
+        "--people", action="store_true", help="list the synthetic people and what each API knows; exit"
+    )
     return parser
 
 
@@ -40,6 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together")
+    if args.people:
+        from nav_sandbox.roster import people_listing
+
+        print(people_listing())
+        return 0
     config = SandboxConfig(
         client_id=args.client_id,
         jwks_path=args.jwks,

@@ -37,7 +37,10 @@ async def _warm_tokens(tokens: TokenCache, scopes: list[str]) -> None:
     results = await asyncio.gather(*(tokens.get(scope) for scope in scopes), return_exceptions=True)
     for scope, result in zip(scopes, results, strict=True):
         if isinstance(result, BaseException):
-            log.warning("no token yet for %s (%s); lookups will retry", scope, type(result).__name__)
+            # The error's message is Maskinporten's answer, never the grant or a token.
+            log.warning(
+                "no token yet for %s (%s: %s); lookups will retry", scope, type(result).__name__, result
+            )
 
 
 async def run_lookups(

@@ -20,8 +20,12 @@ from adapter.lookup.reply_to import ReplyRoutes
 from adapter.lookup.scheduler import LookupScheduler
 from adapter.lookup.service import LookupService, NavCaller
 from adapter.settings import KafkaSettings, LookupSettings
+from adapter.shutdown import unless_stopped
 
 log = logging.getLogger(__name__)
+
+START_GRACE_SECONDS = 15.0
+"""How long a stop waits for the consumers' start to end, within the drain timeout."""
 
 
 def make_policy(settings: LookupSettings) -> LookupPolicy:
@@ -74,10 +78,15 @@ class Lookups:
 
     async def run(self, stop: asyncio.Event, connected: asyncio.Event) -> None:
         """Consume until `stop` is set, then finish what is in flight and commit it."""
-        await self.broker.start()
-        connected.set()
-        committers = [asyncio.create_task(s.run_committer()) for s in self.schedulers]
+        committers: list[asyncio.Task[None]] = []
         try:
+            # A stop lets the start (joining the groups) end first, as aiokafka leaks connections
+            # when its start is cancelled; cut short only if Kafka is gone and it never would.
+            if not await unless_stopped(self.broker.start(), stop, grace=START_GRACE_SECONDS):
+                log.warning("stopped while joining the consumer groups: Kafka did not answer")
+                return
+            connected.set()
+            committers = [asyncio.create_task(s.run_committer()) for s in self.schedulers]
             await stop.wait()
         finally:
             connected.clear()

@@ -25,6 +25,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from adapter.embedded_server import EmbeddedServer
+
 T = TypeVar("T")
 
 MAIN_LOOP_ANSWER_SECONDS = 5.0
@@ -134,7 +136,7 @@ def create_health_app(
 @contextlib.asynccontextmanager
 async def serve_health(app: Starlette, host: str, port: int) -> AsyncIterator[None]:
     """The health server, in a thread of its own, running while the block runs."""
-    server = uvicorn.Server(
+    server = EmbeddedServer(
         uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, log_config=None)
     )
     thread = threading.Thread(target=server.run, name="health-server", daemon=True)

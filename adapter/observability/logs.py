@@ -55,6 +55,34 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class RepeatFilter(logging.Filter):
+    """Lets one record of a kind through per `interval` from the loggers under `prefixes`.
+
+    aiokafka logs every reconnect attempt, about ten a second per connection while a broker is
+    away: an outage would bury every other line. A kind is the logger and the message's
+    template; the first record after a quiet spell says how many were held back."""
+
+    def __init__(self, prefixes: tuple[str, ...] = ("aiokafka",), interval: float = 10.0) -> None:
+        super().__init__()
+        self._prefixes = prefixes
+        self._interval = interval
+        self._last: dict[tuple[str, object], float] = {}
+        self._held: dict[tuple[str, object], int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(self._prefixes):
+            return True
+        kind = (record.name, record.msg)
+        last = self._last.get(kind)
+        if last is not None and record.created - last < self._interval:
+            self._held[kind] = self._held.get(kind, 0) + 1
+            return False
+        self._last[kind] = record.created
+        if held := self._held.pop(kind, 0):
+            record.msg = f"{record.msg} ({held} like it in the last {self._interval:g} s not logged)"
+        return True
+
+
 def _field(value: object) -> str | int | float | bool:
     if isinstance(value, bool | int | float):
         return value
@@ -90,6 +118,7 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     """JSON lines on stdout for the runtime roles; readable text on stderr for the tools, whose
     stdout is their output."""
     handler = logging.StreamHandler(sys.stdout if json_lines else sys.stderr)
+    handler.addFilter(RepeatFilter())  # before redaction: it groups by the message's template
     handler.addFilter(RedactingFilter())
     handler.setFormatter(
         JsonLineFormatter()
