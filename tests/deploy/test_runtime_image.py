@@ -87,6 +87,8 @@ def test_the_dockerfile_installs_the_lock_and_runs_nav_adapter_as_a_numeric_user
     assert re.fullmatch(r"\d+(:\d+)?", final["USER"]) and not final["USER"].startswith("0")
     assert final["ENTRYPOINT"] == '["nav-adapter"]'
     assert "--from=build /opt/nav-adapter /opt/nav-adapter" in final["COPY"]
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert {".git", ".venv", ".dev", "**/*.pem", "**/*.key"} <= ignored, "keys and environments stay out"
     makefile = (ROOT / "Makefile").read_text()
     assert "--require-hashes -r requirements.lock" in makefile, "make install (and so CI) uses the lock"
 
@@ -181,6 +183,8 @@ async def test_the_lookups_answer_from_the_runtime_environment(
         lookups = _Role(runtime, "lookups", env, tmp_path / "lookups.log")
         running.append(lookups)
         await _ready(port, lookups)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            assert (await http.get("/asyncapi.json")).json()["asyncapi"]
         reply = await stack.ask("medlemskapsunntak.search", ident=PEOPLE[0].ident, timeout=60)
         assert reply["status"] == "ok", reply
         await stack.send_raw("team-a", b"not a request")
