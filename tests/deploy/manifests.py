@@ -88,3 +88,8 @@ def set_environment(monkeypatch: pytest.MonkeyPatch, values: dict[str, str]) -> 
         monkeypatch.delenv(name, raising=False)
     for name, value in values.items():
         monkeypatch.setenv(name, value)
+
+
+def caller_reply_topic(lookups: LookupSettings, caller: str) -> str:
+    """The reply topic a caller reads and names in `reply_to`: the reply topic + its name."""
+    return f"{lookups.reply_topic}.{caller}"

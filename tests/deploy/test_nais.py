@@ -14,6 +14,7 @@ from tests.deploy.manifests import (
     ROLES,
     ROOT,
     Manifest,
+    caller_reply_topic,
     drain_timeout,
     load,
     of_kind,
@@ -182,7 +183,7 @@ def test_every_topic_the_lookups_name_exists_with_the_access_they_need(
     topics = _topics(env)
     adapter = _identity(app)
     reads = [*lookups.request_topics(), *(t for t, _ in lookups.retry_topics())]
-    writes = [*lookups.output_topics(), *(f"{lookups.reply_topic}.{c}" for c in lookups.callers)]
+    writes = [*lookups.output_topics(), *(caller_reply_topic(lookups, c) for c in lookups.callers)]
     for name in {*reads, *writes}:
         assert name in topics, f"no Topic for {name}"
         assert topics[name]["spec"]["pool"] == app["spec"]["kafka"]["pool"]
@@ -202,7 +203,7 @@ def test_a_caller_may_write_its_request_topic_and_read_its_reply_topic_only(
     ours = {_identity(_application(env, role)) for role in ROLES}
     assert lookups.callers, "a caller to serve"
     for request_topic, caller in lookups.request_topics().items():
-        reply_topic = f"{lookups.reply_topic}.{caller}"
+        reply_topic = caller_reply_topic(lookups, caller)
         others = {(a["team"], a["application"]) for a in topics[request_topic]["spec"]["acl"]} - ours
         assert len(others) == 1, f"{request_topic}: one caller writes it"
         (identity,) = others
@@ -250,7 +251,7 @@ def test_every_topic_resource_is_one_the_configuration_names(
         *lookups.request_topics(),
         *lookups.output_topics(),
         *(t for t, _ in lookups.retry_topics()),
-        *(f"{lookups.reply_topic}.{c}" for c in lookups.callers),
+        *(caller_reply_topic(lookups, c) for c in lookups.callers),
         bridge.checkpoint_topic,
         *(f.topic for f in feeds),
         *(bridge.lease_topic(f.id) for f in feeds),
