@@ -63,7 +63,7 @@ def _active_gauge(metrics: BridgeMetrics, feed_id: str) -> Callable[[bool], None
     return lambda held: gauge.set(int(held))
 
 
-def _flush_within(producer: Producer, seconds: float) -> Callable[[], Awaitable[None]]:
+def bounded_flush(producer: Producer, seconds: float) -> Callable[[], Awaitable[None]]:
     """A lease's release: what was queued is sent, for at most the drain timeout."""
 
     async def flush() -> None:
@@ -116,7 +116,7 @@ def build_bridge(
                 session_timeout_ms=bridge.lease_session_timeout_ms,
                 name=feed.id,
                 work=runner.run,
-                release=_flush_within(producer, bridge.drain_timeout_seconds),
+                release=bounded_flush(producer, bridge.drain_timeout_seconds),
                 on_change=_active_gauge(metrics, feed.id),
             )
         )

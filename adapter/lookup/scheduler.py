@@ -30,6 +30,10 @@ from adapter.observability.tracing import current_context, lookup_span
 
 log = logging.getLogger(__name__)
 
+COMMIT_TIMEOUT_SECONDS = 10.0
+MIN_COMMIT_SECONDS = 1.0
+"""What the final commit of a drain gets when the in-flight work used up the drain timeout."""
+
 
 class LookupScheduler:
     def __init__(
@@ -153,8 +157,11 @@ class LookupScheduler:
             return
         async with self._commit_lock:
             try:
-                await consumer.commit(offsets)
-            except KafkaError as exc:
+                # A commit sent just before a broker outage may never be answered; without a bound
+                # it would hold the lock, and every later commit with it, for good.
+                async with asyncio.timeout(COMMIT_TIMEOUT_SECONDS):
+                    await consumer.commit(offsets)
+            except (KafkaError, TimeoutError) as exc:
                 # The next round commits the same or a later offset; nothing is lost meanwhile.
                 log.warning("offset commit failed: %s", type(exc).__name__)
                 return
@@ -174,7 +181,14 @@ class LookupScheduler:
             if not busy:
                 break
             await asyncio.sleep(0.02)
-        await self.commit()
+        # Bounded too: after a broker outage a commit can wait on a connection that never answers,
+        # and a stop must not outlast the platform's grace period. What is not committed is
+        # redelivered, and a redelivered lookup is a harmless duplicate.
+        try:
+            async with asyncio.timeout(max(until - loop.time(), MIN_COMMIT_SECONDS)):
+                await self.commit()
+        except TimeoutError:
+            log.warning("offsets not committed within the drain timeout: those records are redelivered")
 
     async def close(self) -> None:
         """Stop taking records, finish and commit what is in flight, drop the rest (redelivered)."""

@@ -42,15 +42,16 @@ def _sandbox_address(stack: Stack) -> str:
     return f"{url.host}:{url.port}"
 
 
+@pytest.mark.parametrize("variable", ["ADAPTER_NAV_CA_BUNDLE", "SSL_CERT_FILE"])
 async def test_lookups_over_https_trust_the_configured_ca_bundle(
-    kafka_bootstrap: str, tls: SandboxTls, tmp_path: Path
+    kafka_bootstrap: str, tls: SandboxTls, tmp_path: Path, variable: str
 ) -> None:
     async with open_stack(
         kafka_bootstrap, tmp_path, in_process_adapter=False, sandbox_tls=tls, http_port=free_port()
     ) as stack:
         assert stack.sandbox_url.startswith("https://")
         log = tmp_path / "lookups.log"
-        with lookups_process(stack, log, ADAPTER_NAV_CA_BUNDLE=str(tls.ca_path)) as process:
+        with lookups_process(stack, log, **{variable: str(tls.ca_path)}) as process:
             reply = await stack.ask("medlemskapsunntak.search", ident=IDENT, timeout=90)
             assert reply["status"] == "ok", reply
             assert process.terminate() == 0

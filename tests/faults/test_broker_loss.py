@@ -92,7 +92,11 @@ async def test_lookups_readiness_follows_the_broker_connection(
     bootstrap, proxy = cuttable
     port = free_port()
     async with open_stack(bootstrap, tmp_path, in_process_adapter=False, http_port=port) as stack:
-        env = {**stack.environment(), "ADAPTER_BROKER_CHECK_SECONDS": "0.5"}
+        env = {
+            **stack.environment(),
+            "ADAPTER_BROKER_CHECK_SECONDS": "0.5",
+            "ADAPTER_DRAIN_TIMEOUT_SECONDS": "5",
+        }
         process = AdapterProcess(env, tmp_path / "lookups.log")
         process.start()
         try:
@@ -100,8 +104,9 @@ async def test_lookups_readiness_follows_the_broker_connection(
                 await _readiness_follows_the_broker(http, proxy)
             reply = await stack.ask("frikort.brev", ident="14435512160", timeout=90)
             assert reply["status"] == "ok"
-            # In a thread: the proxy the process stops through runs on this event loop.
-            assert await asyncio.to_thread(process.terminate) == 0
+            # A commit left unanswered by the outage must not hold the stop: the drain timeout
+            # (5 s here) bounds it. In a thread: the proxy it stops through runs on this loop.
+            assert await asyncio.to_thread(process.terminate, 60) == 0
         finally:
             process.kill()
 

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import signal
 import socket
+import ssl
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,6 +16,7 @@ import uvicorn
 from contracts.operations import OPERATIONS_BY_NAME
 from nav_sandbox import GRANT_TYPE, PEOPLE, SandboxConfig, create_app
 from tests.sandbox.conftest import CONSENT_TOKEN, SUBSCRIPTION_KEY, GrantBuilder
+from tests.support.tls import make_sandbox_tls
 
 OP = OPERATIONS_BY_NAME["uforeopplysninger.get"]
 
@@ -43,8 +45,8 @@ async def _serving(config: SandboxConfig) -> AsyncIterator[str]:
         sock.close()
 
 
-async def _lookup(base_url: str, grant: GrantBuilder) -> httpx.Response:
-    async with httpx.AsyncClient(base_url=base_url, timeout=5) as client:
+async def _lookup(base_url: str, grant: GrantBuilder, verify: ssl.SSLContext | bool = True) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=base_url, timeout=5, verify=verify) as client:
         well_known = (await client.get("/.well-known/oauth-authorization-server")).json()
         assert well_known["issuer"] == f"{base_url}/"
         token = await client.post(
@@ -99,4 +101,36 @@ async def test_the_cli_prints_its_address_and_serves(jwks_path: Path, grant: Gra
     finally:
         process.terminate()
         # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status tells of it.
+        assert await asyncio.wait_for(process.wait(), 10) in (0, -signal.SIGTERM)
+
+
+async def test_the_cli_serves_https_with_a_certificate(
+    jwks_path: Path, grant: GrantBuilder, tmp_path: Path
+) -> None:
+    tls = make_sandbox_tls(tmp_path)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "nav_sandbox",
+        "--port",
+        "0",
+        "--jwks",
+        str(jwks_path),
+        "--tls-cert",
+        str(tls.cert_path),
+        "--tls-key",
+        str(tls.key_path),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        line = (await asyncio.wait_for(process.stdout.readline(), 10)).decode()
+        assert line.startswith("nav-sandbox listening on https://127.0.0.1:")
+        url = line.removeprefix("nav-sandbox listening on ").strip()
+        response = await _lookup(url, grant, verify=ssl.create_default_context(cafile=tls.ca_path))
+        assert response.status_code == 200
+        with pytest.raises(httpx.ConnectError):  # not trusted without the test CA
+            await _lookup(url, grant)
+    finally:
+        process.terminate()
         assert await asyncio.wait_for(process.wait(), 10) in (0, -signal.SIGTERM)
