@@ -7,17 +7,19 @@ Follow a request from here: `build_lookups` subscribes to every caller's request
 
 import asyncio
 import logging
+import random
 
 from prometheus_client import CollectorRegistry
 
 from adapter.asyncapi import asyncapi_document
+from adapter.backoff import full_jitter
 from adapter.heap import freeze_startup_objects
 from adapter.kafka.probe import BrokerProbe
 from adapter.kafka.producer import Producer, open_producer
 from adapter.lookup.metrics import LookupMetrics
 from adapter.lookup.wiring import build_lookups
 from adapter.nav.factory import open_nav
-from adapter.nav.tokens import TokenCache
+from adapter.nav.tokens import TokenCache, TokenEndpointError
 from adapter.observability.health import (
     Heartbeat,
     ReadinessChecks,
@@ -32,15 +34,33 @@ from contracts.schema import all_schemas
 log = logging.getLogger(__name__)
 
 
+WARM_ATTEMPTS = 4
+
+
 async def _warm_tokens(tokens: TokenCache, scopes: list[str]) -> None:
-    """Fetch a token for every scope a caller may use, so readiness means "can call NAV"."""
-    results = await asyncio.gather(*(tokens.get(scope) for scope in scopes), return_exceptions=True)
-    for scope, result in zip(scopes, results, strict=True):
-        if isinstance(result, BaseException):
+    """Fetch a token for every scope a caller may use, so readiness means "can call NAV".
+
+    A failure Maskinporten may not repeat (no answer, 5xx, 429) is tried again a few times before
+    it is logged: a warning at start means a token cannot be had, not that one request failed.
+    """
+    pending = list(scopes)
+    for attempt in range(1, WARM_ATTEMPTS + 1):
+        results = await asyncio.gather(*(tokens.get(scope) for scope in pending), return_exceptions=True)
+        again = []
+        for scope, result in zip(pending, results, strict=True):
+            if not isinstance(result, BaseException):
+                continue
+            if isinstance(result, TokenEndpointError) and result.retryable and attempt < WARM_ATTEMPTS:
+                again.append(scope)
+                continue
             # The error's message is Maskinporten's answer, never the grant or a token.
             log.warning(
                 "no token yet for %s (%s: %s); lookups will retry", scope, type(result).__name__, result
             )
+        if not again:
+            return
+        pending = again
+        await asyncio.sleep(full_jitter(attempt, base=0.25, cap=4.0, rng=random.random))
 
 
 async def run_lookups(
