@@ -6,10 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test check lint types unit e2e docs bench clean kafka-jars
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml contracts/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e ./contracts -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -1,4 +1,4 @@
-"""JSON Schema of every wire model; `nav-adapter docs` writes them to contracts/schemas."""
+"""JSON Schema of every wire model; `nav-adapter docs` writes them to schemas/ beside this module."""
 
 from typing import Any
 

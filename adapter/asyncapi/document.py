@@ -2,8 +2,8 @@
 in `contracts` (operations, feeds, schemas, headers, topics) and the process's settings.
 
 Each operation's reply is typed by its NAV model (a `oneOf` keyed by `operation`); the payload
-schemas are the published JSON Schemas (contracts/schemas), embedded whole with their `$id`, so
-the document stands alone. FastStream's generator is not used: it describes a subscriber of raw
+schemas are the published JSON Schemas, embedded whole with their `$id`, so the document stands
+alone. FastStream's generator is not used: it describes a subscriber of raw
 bytes (the lookups must see garbage too) and knows nothing of the bridge, the channel parameters
 or the request/reply pairing.
 """
@@ -384,8 +384,8 @@ def asyncapi_document(
     settings: LookupSettings | None = None,
     bridge: BridgeSettings | None = None,
 ) -> dict[str, Any]:
-    """The whole document; without settings, the defaults (the committed contracts/asyncapi.json),
-    never the environment."""
+    """The whole document; without settings, the defaults (the committed document), never the
+    environment."""
     settings = settings or LookupSettings.model_construct()
     bridge = bridge or BridgeSettings.model_construct()
     return {

@@ -123,3 +123,25 @@ def test_servers_state_their_security() -> None:
         "mutualTls": {"X509"},
         "saslSsl": {"plain", "scramSha256", "scramSha512"},
     }
+
+
+def test_a_running_adapter_s_document_names_its_own_server_and_no_credential() -> None:
+    from adapter.settings import KafkaSettings
+
+    kafka = KafkaSettings(
+        bootstrap_servers="kafka-1:9093",
+        sasl_mechanism="SCRAM-SHA-512",
+        sasl_username="team-a",
+        sasl_password="not-in-the-document",
+    )
+    document = asyncapi_document(kafka)
+    assert document["servers"] == {
+        "configured": {
+            "host": "kafka-1:9093",
+            "protocol": "kafka-secure",
+            "description": "SASL_SSL",
+            "security": [{"$ref": "#/components/securitySchemes/saslScramSha512"}],
+        }
+    }
+    assert "not-in-the-document" not in json.dumps(document)
+    assert "team-a" not in json.dumps(document["servers"])
