@@ -14,7 +14,7 @@ COPY pyproject.toml README.md /src/
 COPY adapter /src/adapter
 COPY contracts /src/contracts
 # The project alone (its dependencies are the lock's); the sandbox's script has no package here.
-RUN /opt/nav-adapter/bin/pip install --no-deps /src \
+RUN /opt/nav-adapter/bin/pip install --no-deps /src/contracts /src \
     && rm -f /opt/nav-adapter/bin/nav-sandbox \
     && /opt/nav-adapter/bin/pip check
 

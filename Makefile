@@ -8,11 +8,11 @@ STAMP := $(VENV)/.installed
 
 # The runtime dependencies from the hashed lock (as the image installs them), then the project
 # and its development extras on top.
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml contracts/pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e ./contracts -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -125,7 +125,7 @@ def _docs(args: argparse.Namespace, rest: list[str]) -> int:
     import json
 
     from adapter.asyncapi import asyncapi_document
-    from contracts.docs import with_feeds_table, with_operations_table
+    from adapter.doc_tables import with_feeds_table, with_operations_table
     from contracts.schema import all_schemas
 
     schemas = Path("contracts/schemas")
@@ -186,9 +186,9 @@ def _add_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     bridge.set_defaults(run=_bridge, json_logs=True, role="bridge")
-    sub.add_parser("docs", help="regenerate contracts/schemas/*.json and the tables in docs/").set_defaults(
-        run=_docs
-    )
+    sub.add_parser(
+        "docs", help="regenerate the JSON Schemas, the AsyncAPI document and the tables in docs/"
+    ).set_defaults(run=_docs)
     kafka = argparse.ArgumentParser(add_help=False)
     kafka.add_argument("--bootstrap-servers", help="Kafka (default: KAFKA_BOOTSTRAP_SERVERS)")
     replay = sub.add_parser("replay", parents=[kafka], help="copy a range of a topic to another topic")

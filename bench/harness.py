@@ -95,7 +95,7 @@ def describe() -> Result:
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], capture_output=True, text=True).stdout
 
-    status = git("status", "--porcelain", "adapter", "contracts").splitlines()
+    status = git("status", "--porcelain", "adapter", "contracts/").splitlines()
     return {
         "nproc": os.cpu_count(),
         "cpu_model": models[0].partition(":")[2].strip() if models else "unknown",

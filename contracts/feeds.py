@@ -30,9 +30,7 @@ from contracts.nav.hendelser import (
     YtelseHendelse,
 )
 from contracts.operations import Api
-
-EVENTS_TOPIC_PREFIX = "nav.events.v1."
-"""A feed's default target topic is this prefix + the feed's id."""
+from contracts.topics import EVENTS_TOPIC_PREFIX
 
 
 class Sequencing(StrEnum):

@@ -15,6 +15,7 @@ from adapter.lookup.envelope import Envelope
 from adapter.observability.logs import scrub
 from adapter.observability.tracing import trace_headers
 from contracts import headers as h
+from contracts.audit import AuditRecord
 from contracts.ident import mask_ident
 from contracts.lookups import LookupBase
 from contracts.operations import OPERATIONS_BY_NAME, operation_of
@@ -82,15 +83,15 @@ def audit_record(
     now: float,
 ) -> Outgoing:
     ident = request.subject_ident() if request is not None else None
-    record = {
-        "caller": caller,
-        "operation": known(envelope.operation),
-        "masked_ident": mask_ident(ident) if ident else None,
-        "request_id": str(envelope.request_id),
-        "outcome": outcome,
-        "time": datetime.fromtimestamp(now, UTC).isoformat(),
-    }
-    return Outgoing(topic, key, orjson.dumps(record), [])
+    record = AuditRecord(
+        caller=caller,
+        operation=known(envelope.operation),
+        masked_ident=mask_ident(ident) if ident else None,
+        request_id=envelope.request_id,
+        outcome=outcome,
+        time=datetime.fromtimestamp(now, UTC),
+    )
+    return Outgoing(topic, key, orjson.dumps(record.model_dump()), [])
 
 
 def dead_letter(topic: str, msg: Incoming, reason: str) -> Outgoing:

@@ -14,11 +14,11 @@ from adapter.bridge.pacing import Pacer, Pacing
 from adapter.bridge.page import FeedItem, Page, parse_page
 from adapter.bridge.records import record_key, to_records
 from adapter.bridge.resume import Published, Resume, plan_resume
+from adapter.doc_tables import FEEDS_END, FEEDS_START, feeds_table, with_feeds_table
 from adapter.nav.errors import NavContractError, NavRejected, NavUnavailable, error_for_status
 from adapter.settings import BridgeSettings
 from adapter.token_bucket import TokenBucket
 from contracts.bridged import BRIDGED_RECORD, BridgedEvent, Checkpoint, GapRecord
-from contracts.docs import FEEDS_END, FEEDS_START, feeds_table, with_feeds_table
 from contracts.feeds import FEEDS_BY_NAME, parse_feed_id
 
 FNR = "13097248022"

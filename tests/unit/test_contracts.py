@@ -126,3 +126,15 @@ def test_replies_parse_by_status() -> None:
 def test_optional_fields_are_not_nullable_in_exported_schemas() -> None:
     text = json.dumps(all_schemas()["result.medlemskapsunntak.get.json"])
     assert not re.search(r'"type": "null"', text)
+
+
+def test_the_adapter_s_default_topics_are_the_published_ones() -> None:
+    from adapter.settings import BridgeSettings, LookupSettings
+    from contracts import topics
+
+    lookups, bridge = LookupSettings.model_construct(), BridgeSettings.model_construct()
+    assert lookups.request_topic_prefix == topics.REQUEST_TOPIC_PREFIX
+    assert lookups.dead_letter_topic == topics.DEAD_LETTER_TOPIC
+    assert lookups.audit_topic == topics.AUDIT_TOPIC
+    assert lookups.retry_topic_prefix == topics.RETRY_TOPIC_PREFIX
+    assert bridge.checkpoint_topic == topics.CHECKPOINT_TOPIC

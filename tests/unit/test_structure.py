@@ -3,6 +3,7 @@ of ours; the runtime never imports the sandbox or the development tools; no impo
 the settings modules read the environment; every Kafka client is built from the one connection."""
 
 import ast
+import importlib.util
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,17 +12,28 @@ import pytest
 
 ROOT = Path(__file__).parents[2]
 PACKAGES = ("adapter", "contracts", "nav_sandbox", "devtools", "bench", "examples")
-CONTRACTS_MAY_IMPORT = {"pydantic", "pydantic_core", "contracts", "orjson"}
+CONTRACTS_MAY_IMPORT = {"pydantic", "pydantic_core", "contracts"}
 KAFKA_CLIENTS = {"AIOKafkaConsumer", "AIOKafkaProducer", "AIOKafkaAdminClient", "KafkaBroker"}
 
 
+def _package_dir(name: str) -> Path:
+    """Where package `name`'s source is: the contracts live in a distribution of their own."""
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.submodule_search_locations, name
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+PACKAGE_DIRS = {name: _package_dir(name) for name in PACKAGES}
+
+
 def _module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    package = next(name for name, where in PACKAGE_DIRS.items() if path.is_relative_to(where))
+    parts = [package, *path.relative_to(PACKAGE_DIRS[package]).with_suffix("").parts]
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def _sources(*packages: str) -> list[Path]:
-    return sorted(p for package in packages for p in (ROOT / package).rglob("*.py"))
+    return sorted(p for package in packages for p in PACKAGE_DIRS[package].rglob("*.py"))
 
 
 MODULES = {_module_name(p): p for p in _sources(*PACKAGES)}
