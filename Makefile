@@ -57,7 +57,7 @@ lock: install
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --strip-extras \
 		--allow-unsafe --no-emit-find-links --output-file requirements.lock pyproject.toml
 
-## Regenerate contracts/schemas and the tables in docs/ from the code.
+## Regenerate contracts/nav_lookup_contracts/schemas and the tables in docs/ from the code.
 docs: install
 	$(BIN)/nav-adapter docs
 

@@ -29,7 +29,7 @@ from adapter.settings import (
     TracingSettings,
 )
 from adapter.settings_help import settings_epilog
-from contracts.validation import problems
+from nav_lookup_contracts.validation import problems
 
 COMMANDS_GROUP = "nav_adapter.commands"
 
@@ -126,15 +126,15 @@ def _docs(args: argparse.Namespace, rest: list[str]) -> int:
 
     from adapter.asyncapi import asyncapi_document
     from adapter.doc_tables import with_feeds_table, with_operations_table
-    from contracts.schema import all_schemas
+    from nav_lookup_contracts.schema import all_schemas
 
-    schemas = Path("contracts/schemas")
+    schemas = Path("contracts/nav_lookup_contracts/schemas")
     schemas.mkdir(parents=True, exist_ok=True)
     for name, schema in all_schemas().items():
         path = schemas / name
         path.write_text(json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
         print(path)
-    asyncapi = Path("contracts/asyncapi.json")
+    asyncapi = Path("contracts/nav_lookup_contracts/asyncapi.json")
     asyncapi.write_text(json.dumps(asyncapi_document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     print(asyncapi)
     for page, fill in (

@@ -3,8 +3,8 @@
 
 import re
 
-from contracts.feeds import FEEDS, Sequencing
-from contracts.operations import OPERATIONS
+from nav_lookup_contracts.feeds import FEEDS, Sequencing
+from nav_lookup_contracts.operations import OPERATIONS
 
 START, END = "<!-- operations:start -->", "<!-- operations:end -->"
 FEEDS_START, FEEDS_END = "<!-- feeds:start -->", "<!-- feeds:end -->"

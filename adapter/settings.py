@@ -29,9 +29,10 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapter.bridge.feed import ConfiguredFeed, ContinuityPolicy
-from contracts.feeds import EVENTS_TOPIC_PREFIX, FEED_APIS, FEEDS_BY_NAME, REQUESTS_PER_MINUTE
-from contracts.lookups import TOPIC_NAME_PATTERN, TopicName, Tpnr
-from contracts.operations import APIS, OPERATIONS, Api, Operation
+from nav_lookup_contracts.feeds import FEED_APIS, FEEDS_BY_NAME, REQUESTS_PER_MINUTE
+from nav_lookup_contracts.lookups import TOPIC_NAME_PATTERN, TopicName, Tpnr
+from nav_lookup_contracts.operations import APIS, OPERATIONS, Api, Operation
+from nav_lookup_contracts.topics import EVENTS_TOPIC_PREFIX
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]

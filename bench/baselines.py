@@ -27,8 +27,8 @@ from adapter.nav.factory import maskinporten_config
 from adapter.nav.tokens import GRANT_TYPE, make_grant
 from adapter.settings import NavSettings
 from bench.config import SCOPES, BridgeConfig, LookupsConfig
-from contracts import headers as h
-from contracts.operations import OPERATIONS_BY_NAME, Operation
+from nav_lookup_contracts import headers as h
+from nav_lookup_contracts.operations import OPERATIONS_BY_NAME, Operation
 
 HTTP_STATUS_HEADER = "http_status"
 

@@ -14,7 +14,7 @@ from adapter.settings import KafkaSettings
 from bench import report
 from bench.config import BRIDGE_FEED, BridgeConfig
 from bench.harness import Options, Result, Stack, TopicReader, measure, profile_summary, ratios, say
-from contracts import headers as h
+from nav_lookup_contracts import headers as h
 
 SequenceOf = Callable[[ConsumerRecord[bytes, bytes]], int | None]
 

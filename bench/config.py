@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any, Literal, Self
 
 from adapter.settings import BridgeSettings, KafkaSettings
-from contracts.feeds import FEEDS_BY_NAME, Feed
-from contracts.operations import OPERATIONS_BY_NAME
 from devtools.dev import DEV_CALLER, DevSettings, dev_settings
+from nav_lookup_contracts.feeds import FEEDS_BY_NAME, Feed
+from nav_lookup_contracts.operations import OPERATIONS_BY_NAME
 from nav_sandbox import PEOPLE
 
 Transport = Literal["aiohttp", "httpx"]

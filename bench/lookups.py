@@ -26,9 +26,9 @@ from bench import harness, report
 from bench.baselines import HTTP_STATUS_HEADER, fetch_tokens, upstream_from
 from bench.config import MIX, SCOPES, LookupsConfig, Transport, make_request
 from bench.harness import Options, Result, Stack, Tick, TopicReader, measure, say
-from contracts import headers as h
-from contracts.operations import OPERATIONS_BY_NAME
 from devtools.dev import DEV_CALLER
+from nav_lookup_contracts import headers as h
+from nav_lookup_contracts.operations import OPERATIONS_BY_NAME
 from nav_sandbox import SandboxConfig
 
 TOKEN_LIFETIME = SandboxConfig().token_lifetime_seconds

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from adapter.cli import read_settings, run_connected, stop_on_signals
 from adapter.settings import KafkaSettings, LookupSettings
-from contracts.operations import OPERATIONS
+from nav_lookup_contracts.operations import OPERATIONS
 
 
 def _dev(args: argparse.Namespace, rest: list[str]) -> int:

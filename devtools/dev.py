@@ -18,12 +18,12 @@ from adapter.kafka.topics import ensure_topics
 from adapter.lookup.app import run_lookups
 from adapter.settings import KafkaSettings, LookupSettings, NavSettings
 from adapter.shutdown import unless_stopped
-from contracts.feeds import FEED_APIS
-from contracts.operations import APIS, OPERATIONS
 from devtools.devkeys import make_dev_keys
 from devtools.embedded_broker import EmbeddedBroker
 from devtools.request_tool import build_request, request_reply
 from devtools.settings_env import settings_env
+from nav_lookup_contracts.feeds import FEED_APIS
+from nav_lookup_contracts.operations import APIS, OPERATIONS
 from nav_sandbox import PEOPLE, SandboxConfig, create_app
 
 DEV_CALLER = "dev"

@@ -12,8 +12,8 @@ from pydantic.fields import FieldInfo
 from adapter.kafka import clients
 from adapter.kafka.topics import partitions_of
 from adapter.settings import KafkaSettings
-from contracts import headers as h
-from contracts.operations import OPERATIONS_BY_NAME
+from nav_lookup_contracts import headers as h
+from nav_lookup_contracts.operations import OPERATIONS_BY_NAME
 
 
 def build_request(operation: str, fields: dict[str, Any]) -> dict[str, Any]:

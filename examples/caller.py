@@ -9,8 +9,8 @@ import uuid
 
 from faststream.kafka import KafkaBroker, KafkaMessage
 
-from contracts import LOOKUP_REPLY, LookupReply
-from contracts.lookups import MedlemskapsunntakSearch
+from nav_lookup_contracts import LOOKUP_REPLY, LookupReply
+from nav_lookup_contracts.lookups import MedlemskapsunntakSearch
 
 
 class LookupCaller:

@@ -1,4 +1,4 @@
-"""A NAV sandbox: Maskinporten's token endpoint and every API in `contracts.OPERATIONS`.
+"""A NAV sandbox: Maskinporten's token endpoint and every API in `nav_lookup_contracts.OPERATIONS`.
 
 Run it with `python -m nav_sandbox` (or `nav-sandbox`), or use `create_app` in-process with
 `httpx.ASGITransport`. It may import `contracts`, never `adapter`.

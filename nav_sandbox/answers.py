@@ -11,11 +11,11 @@ from datetime import date
 from math import ceil
 from typing import Any
 
-from contracts import lookups
-from contracts.nav.aap import MeldekortResponse, Periode, VedtakResponse
-from contracts.nav.helserefusjon import FrikortbrevListe, SarEksportSide
-from contracts.nav.medlemskap import Medlemskapsunntak
-from contracts.nav.pensjon import (
+from nav_lookup_contracts import lookups
+from nav_lookup_contracts.nav.aap import MeldekortResponse, Periode, VedtakResponse
+from nav_lookup_contracts.nav.helserefusjon import FrikortbrevListe, SarEksportSide
+from nav_lookup_contracts.nav.medlemskap import Medlemskapsunntak
+from nav_lookup_contracts.nav.pensjon import (
     AlderspensjonFraFolketrygden,
     AlderspensjonResultV3,
     Delytelse,
@@ -23,8 +23,8 @@ from contracts.nav.pensjon import (
     Uttak,
     Vedtaksinformasjon,
 )
-from contracts.nav.uforeopplysninger import UforedataProdusentDTO, Uforestatus
-from contracts.operations import Operation
+from nav_lookup_contracts.nav.uforeopplysninger import UforedataProdusentDTO, Uforestatus
+from nav_lookup_contracts.operations import Operation
 from nav_sandbox.people import SAMHANDLERE, Person, medlemskapsunntak, person
 
 

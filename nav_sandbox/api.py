@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from contracts.operations import CONSENT_HEADER, OPERATIONS, Operation
+from nav_lookup_contracts.operations import CONSENT_HEADER, OPERATIONS, Operation
 from nav_sandbox import answers
 from nav_sandbox.faults import Faults, error_response
 from nav_sandbox.maskinporten import TokenStore

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from starlette.applications import Starlette
 
-from contracts.operations import APIS, OPERATIONS
+from nav_lookup_contracts.operations import APIS, OPERATIONS
 from nav_sandbox.api import NavApi
 from nav_sandbox.control import ControlPlane
 from nav_sandbox.faults import Faults

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from contracts.validation import problems
+from nav_lookup_contracts.validation import problems
 from nav_sandbox.faults import Faults, FaultSpec, error_response
 from nav_sandbox.maskinporten import TokenStore
 from nav_sandbox.people import PEOPLE, UNKNOWN_IDENT

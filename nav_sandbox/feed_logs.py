@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from contracts.feeds import Feed
-from contracts.nav.hendelser import (
+from nav_lookup_contracts.feeds import Feed
+from nav_lookup_contracts.nav.hendelser import (
     HJEMMELGRUPPER,
     SIVILSTANDER,
     VEDTAK_YTELSESTYPER,

@@ -1,4 +1,4 @@
-"""NAV's event feeds, one route per row of `contracts.feeds.FEEDS`, over growing synthetic logs.
+"""NAV's event feeds, one route per row of `nav_lookup_contracts.feeds.FEEDS`, over growing synthetic logs.
 
 Each feed has an event log (samordning: one per tpnr, made when first asked for) that starts
 with `SandboxConfig.feed_events` events and grows as the control plane says:
@@ -34,9 +34,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from contracts.feeds import FEED_APIS, FEEDS, FEEDS_BY_NAME, Feed, Sequencing
-from contracts.nav.hendelser import HJEMMELGRUPPER
-from contracts.validation import problems
+from nav_lookup_contracts.feeds import FEED_APIS, FEEDS, FEEDS_BY_NAME, Feed, Sequencing
+from nav_lookup_contracts.nav.hendelser import HJEMMELGRUPPER
+from nav_lookup_contracts.validation import problems
 from nav_sandbox.api import deny
 from nav_sandbox.faults import Faults, error_response
 from nav_sandbox.feed_logs import EventLog

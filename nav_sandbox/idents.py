@@ -1,8 +1,8 @@
-"""Synthetic idents with real control digits, by the rules `contracts.ident` checks."""
+"""Synthetic idents with real control digits, by the rules `nav_lookup_contracts.ident` checks."""
 
 from datetime import date
 
-from contracts.ident import check_ident
+from nav_lookup_contracts.ident import check_ident
 
 _K1_WEIGHTS = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 _K2_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)

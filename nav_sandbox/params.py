@@ -13,9 +13,9 @@ import orjson
 from pydantic import ValidationError
 from starlette.datastructures import Headers, QueryParams
 
-from contracts.lookups import LookupBase
-from contracts.operations import Operation, Where
-from contracts.validation import problems
+from nav_lookup_contracts.lookups import LookupBase
+from nav_lookup_contracts.operations import Operation, Where
+from nav_lookup_contracts.validation import problems
 
 _PLACEHOLDER = re.compile(r"{(\w+)}")
 _CONVERTORS: Mapping[Any, str] = {int: "int", float: "float"}

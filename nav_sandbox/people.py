@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from contracts.nav.aap import DsopMeldekort, DsopVedtak, Kodeverdi, Periode
-from contracts.nav.helserefusjon import Frikortbrev, Samhandler
-from contracts.nav.medlemskap import Medlemskapsunntak, Sporingsinformasjon, Studieinformasjon
-from contracts.nav.pensjon import Vedtaksinformasjon
-from contracts.nav.uforeopplysninger import (
+from nav_lookup_contracts.nav.aap import DsopMeldekort, DsopVedtak, Kodeverdi, Periode
+from nav_lookup_contracts.nav.helserefusjon import Frikortbrev, Samhandler
+from nav_lookup_contracts.nav.medlemskap import Medlemskapsunntak, Sporingsinformasjon, Studieinformasjon
+from nav_lookup_contracts.nav.pensjon import Vedtaksinformasjon
+from nav_lookup_contracts.nav.uforeopplysninger import (
     BeregningsperiodeProdusentDTO,
     UforedataProdusentDTO,
     Uforestatus,

@@ -9,8 +9,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from contracts.ident import mask_ident
-from contracts.operations import CONSENT_HEADER, OPERATIONS, Where
+from nav_lookup_contracts.ident import mask_ident
+from nav_lookup_contracts.operations import CONSENT_HEADER, OPERATIONS, Where
 
 _SECRET_HEADERS = frozenset({"authorization", "ocp-apim-subscription-key", CONSENT_HEADER.lower(), "cookie"})
 _SECRET_QUERY = frozenset({"subscription-key", "assertion", "access_token"})

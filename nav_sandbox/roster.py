@@ -3,7 +3,7 @@
 Rendered from `PEOPLE` and the operations table, so the listing cannot drift from the answers.
 """
 
-from contracts.operations import OPERATIONS
+from nav_lookup_contracts.operations import OPERATIONS
 from nav_sandbox.people import PEOPLE, SAMHANDLERE, UNKNOWN_IDENT, Person
 
 SAMPLE_CONSENT_TOKEN = "c2FtdHlra2U="

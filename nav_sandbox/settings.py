@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from contracts.feeds import FEED_APIS, FEEDS
-from contracts.operations import APIS, OPERATIONS
+from nav_lookup_contracts.feeds import FEED_APIS, FEEDS
+from nav_lookup_contracts.operations import APIS, OPERATIONS
 
 MAX_GRANT_LIFETIME_SECONDS = 120
 """Maskinporten's rule: a grant's `exp - iat` may not exceed this."""

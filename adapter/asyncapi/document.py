@@ -13,10 +13,10 @@ from typing import Any
 from adapter.asyncapi import examples
 from adapter.asyncapi.servers import SECURITY_SCHEMES, all_servers, configured_server
 from adapter.settings import BridgeSettings, KafkaSettings, LookupSettings
-from contracts import headers as h
-from contracts import topics
-from contracts.operations import OPERATIONS
-from contracts.schema import all_schemas
+from nav_lookup_contracts import headers as h
+from nav_lookup_contracts import topics
+from nav_lookup_contracts.operations import OPERATIONS
+from nav_lookup_contracts.schema import all_schemas
 
 _TEXT = {"type": "string"}
 
@@ -282,7 +282,7 @@ def _channels(settings: LookupSettings, bridge: BridgeSettings) -> dict[str, Any
             parameters=caller,
         ),
         "lookupReplies": _channel(
-            topics.REPLY_TOPIC_PREFIX + "{caller}",
+            settings.reply_topic_of("{caller}"),
             "A caller's replies, one per request, unless its request names an allowed `reply_to`; "
             "the header correlation_id is the request_id.",
             ["lookupOkReply", "lookupErrorReply"],

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from contracts.audit import AuditRecord
-from contracts.bridged import BridgedEvent, Checkpoint, GapRecord
-from contracts.ident import mask_ident
-from contracts.lookups import LOOKUP_REQUEST
-from contracts.operations import OPERATIONS_BY_NAME
-from contracts.replies import RETRYABLE_CODES, ErrorCode, ErrorReply, ReplyError
+from nav_lookup_contracts.audit import AuditRecord
+from nav_lookup_contracts.bridged import BridgedEvent, Checkpoint, GapRecord
+from nav_lookup_contracts.ident import mask_ident
+from nav_lookup_contracts.lookups import LOOKUP_REQUEST
+from nav_lookup_contracts.operations import OPERATIONS_BY_NAME
+from nav_lookup_contracts.replies import RETRYABLE_CODES, ErrorCode, ErrorReply, ReplyError
 
 REQUEST_ID = "0b6d5a6e-6f5c-4e0e-9d43-3c5b4a1c2f10"
 IDENT = "14435512160"

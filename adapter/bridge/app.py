@@ -33,7 +33,7 @@ from adapter.observability.health import (
 )
 from adapter.settings import BridgeSettings, KafkaSettings, NavSettings
 from adapter.token_bucket import TokenBucket
-from contracts.feeds import FEED_APIS
+from nav_lookup_contracts.feeds import FEED_APIS
 
 log = logging.getLogger(__name__)
 

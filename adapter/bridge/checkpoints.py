@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from adapter.kafka.offsets import exact_end_offsets, range_reader
 from adapter.settings import KafkaSettings
-from contracts.bridged import Checkpoint
+from nav_lookup_contracts.bridged import Checkpoint
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from adapter.bridge.checkpoints import CheckpointStore
 from adapter.kafka.producer import open_producer
 from adapter.kafka.topics import ensure_topics
 from adapter.settings import KafkaSettings
-from contracts.bridged import Checkpoint
-from contracts.feeds import parse_feed_id
+from nav_lookup_contracts.bridged import Checkpoint
+from nav_lookup_contracts.feeds import parse_feed_id
 
 
 async def reset_checkpoint(kafka: KafkaSettings, topic: str, feed_id: str, sequence: int) -> int:

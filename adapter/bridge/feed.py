@@ -1,9 +1,9 @@
-"""One configured feed: a row of `contracts.feeds.FEEDS` with this deployment's choices applied."""
+"""One configured feed: a row of `nav_lookup_contracts.feeds.FEEDS` with this deployment's choices applied."""
 
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from contracts.feeds import Feed, FeedParams
+from nav_lookup_contracts.feeds import Feed, FeedParams
 
 ContinuityPolicy = Literal["halt", "gap-record"]
 

@@ -26,8 +26,8 @@ from adapter.kafka.producer import Producer
 from adapter.nav.errors import NavError
 from adapter.observability.tracing import page_span
 from adapter.settings import KafkaSettings
-from contracts.bridged import Checkpoint
-from contracts.replies import ErrorCode
+from nav_lookup_contracts.bridged import Checkpoint
+from nav_lookup_contracts.replies import ErrorCode
 
 log = logging.getLogger(__name__)
 

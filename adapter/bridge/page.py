@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from adapter.bridge.feed import ConfiguredFeed
 from adapter.nav.errors import NavContractError, contract_error
-from contracts.feeds import Feed, Sequencing
+from nav_lookup_contracts.feeds import Feed, Sequencing
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from adapter.bridge.continuity import Entry, Gap
 from adapter.bridge.feed import ConfiguredFeed
 from adapter.kafka.keys import person_key
 from adapter.kafka.records import Outgoing
-from contracts import headers as h
-from contracts.bridged import BridgedEvent, GapRecord
+from nav_lookup_contracts import headers as h
+from nav_lookup_contracts.bridged import BridgedEvent, GapRecord
 
 
 def record_key(ident: str | None, sequence: int, secret: bytes | None) -> bytes:

@@ -19,8 +19,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from adapter.kafka.offsets import exact_end_offsets, range_reader
 from adapter.kafka.topics import partitions_of
 from adapter.settings import KafkaSettings
-from contracts import headers as h
-from contracts.bridged import Checkpoint
+from nav_lookup_contracts import headers as h
+from nav_lookup_contracts.bridged import Checkpoint
 
 log = logging.getLogger(__name__)
 

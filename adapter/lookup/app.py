@@ -28,8 +28,8 @@ from adapter.observability.health import (
     serve_health,
 )
 from adapter.settings import KafkaSettings, LookupSettings, NavSettings
-from contracts.operations import APIS
-from contracts.schema import all_schemas
+from nav_lookup_contracts.operations import APIS
+from nav_lookup_contracts.schema import all_schemas
 
 log = logging.getLogger(__name__)
 

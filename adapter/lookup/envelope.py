@@ -12,7 +12,7 @@ import orjson
 
 from adapter.kafka.records import Incoming
 from adapter.lookup.policy import LookupPolicy
-from contracts import headers as h
+from nav_lookup_contracts import headers as h
 
 
 class Undeliverable(Exception):

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from adapter.lookup.reply_to import ReplyRoutes
 from adapter.token_bucket import TokenBucket
-from contracts.lookups import LookupBase
-from contracts.operations import operation_of
-from contracts.replies import ErrorCode
+from nav_lookup_contracts.lookups import LookupBase
+from nav_lookup_contracts.operations import operation_of
+from nav_lookup_contracts.replies import ErrorCode
 
 
 @dataclass(frozen=True)

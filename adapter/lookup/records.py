@@ -14,12 +14,12 @@ from adapter.kafka.records import Incoming, Outgoing
 from adapter.lookup.envelope import Envelope
 from adapter.observability.logs import scrub
 from adapter.observability.tracing import trace_headers
-from contracts import headers as h
-from contracts.audit import AuditRecord
-from contracts.ident import mask_ident
-from contracts.lookups import LookupBase
-from contracts.operations import OPERATIONS_BY_NAME, operation_of
-from contracts.replies import RETRYABLE_CODES, ErrorCode, ErrorReply, ReplyError
+from nav_lookup_contracts import headers as h
+from nav_lookup_contracts.audit import AuditRecord
+from nav_lookup_contracts.ident import mask_ident
+from nav_lookup_contracts.lookups import LookupBase
+from nav_lookup_contracts.operations import OPERATIONS_BY_NAME, operation_of
+from nav_lookup_contracts.replies import RETRYABLE_CODES, ErrorCode, ErrorReply, ReplyError
 
 
 def known(operation: str | None) -> str | None:

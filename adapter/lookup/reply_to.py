@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from contracts.lookups import TOPIC_NAME_PATTERN
+from nav_lookup_contracts.lookups import TOPIC_NAME_PATTERN
 
 _TOPIC_NAME = re.compile(TOPIC_NAME_PATTERN)
 

@@ -32,10 +32,10 @@ from adapter.lookup.policy import Admission, LookupPolicy, Refused
 from adapter.nav.errors import NavError
 from adapter.observability.logs import scrub
 from adapter.observability.tracing import annotate
-from contracts.lookups import LOOKUP_REQUEST, LookupBase
-from contracts.operations import Operation, operation_of
-from contracts.replies import RETRYABLE_CODES, ErrorCode
-from contracts.validation import problems
+from nav_lookup_contracts.lookups import LOOKUP_REQUEST, LookupBase
+from nav_lookup_contracts.operations import Operation, operation_of
+from nav_lookup_contracts.replies import RETRYABLE_CODES, ErrorCode
+from nav_lookup_contracts.validation import problems
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ import orjson
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from adapter.nav.errors import contract_error, error_for_status
-from contracts.lookups import LookupBase
-from contracts.operations import Operation
+from nav_lookup_contracts.lookups import LookupBase
+from nav_lookup_contracts.operations import Operation
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,11 @@ from adapter.nav.calls import build_call, interpret, nav_headers
 from adapter.nav.errors import NavUnavailable, error_for_status, from_transport
 from adapter.nav.sender import NavAnswer, NavSender
 from adapter.observability.tracing import nav_call_span
-from contracts._wire import NavModel
-from contracts.feeds import BUSY_503_APIS
-from contracts.lookups import LookupBase
-from contracts.operations import Operation
-from contracts.replies import ErrorCode
+from nav_lookup_contracts._wire import NavModel
+from nav_lookup_contracts.feeds import BUSY_503_APIS
+from nav_lookup_contracts.lookups import LookupBase
+from nav_lookup_contracts.operations import Operation
+from nav_lookup_contracts.replies import ErrorCode
 
 Observe = Callable[[str, str, float], None]
 """(API key, status or error code, seconds) of every HTTP exchange with NAV."""

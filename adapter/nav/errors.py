@@ -18,9 +18,9 @@ import httpx
 from pydantic import ValidationError
 
 from adapter.nav.tokens import TokenEndpointError
-from contracts._wire import NavModel
-from contracts.replies import ErrorCode
-from contracts.validation import problem_locations
+from nav_lookup_contracts._wire import NavModel
+from nav_lookup_contracts.replies import ErrorCode
+from nav_lookup_contracts.validation import problem_locations
 
 
 class NavError(Exception):

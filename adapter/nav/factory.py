@@ -14,7 +14,7 @@ from adapter.nav.sender import NavSender
 from adapter.nav.tokens import MaskinportenClient, MaskinportenConfig, TokenCache
 from adapter.nav.transport import make_transport
 from adapter.settings import NavSettings
-from contracts.operations import OPERATIONS, Api
+from nav_lookup_contracts.operations import OPERATIONS, Api
 
 
 @dataclass(frozen=True)

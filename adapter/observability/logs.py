@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 from opentelemetry import trace
 
-from contracts.ident import mask_ident
+from nav_lookup_contracts.ident import mask_ident
 
 FIELDS = ("request_id", "operation", "caller", "outcome", "feed", "topic", "partition", "offset")
 """Structured fields a log call may pass as `extra=`; others are not written."""

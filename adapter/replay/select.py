@@ -7,11 +7,11 @@ from datetime import datetime
 import orjson
 
 from adapter.kafka.records import Incoming, Outgoing
-from contracts import headers as h
+from nav_lookup_contracts import headers as h
 
 Headers = Sequence[tuple[str, bytes]]
 
-# Every dead-letter header starts "dlq-", every retry header "nav-retry-" (contracts.headers).
+# Every dead-letter header starts "dlq-", every retry header "nav-retry-" (nav_lookup_contracts.headers).
 _DLQ_PREFIX = "dlq-"
 _RETRY_PREFIX = "nav-retry-"
 

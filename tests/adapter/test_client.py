@@ -12,8 +12,8 @@ from adapter.nav.client import ApiEndpoint, NavClient, RetryPolicy
 from adapter.nav.errors import NavRejected, NavUnavailable
 from adapter.nav.sender import NavSender
 from adapter.nav.tokens import TokenCache, TokenEndpointError, TokenResponse
-from contracts import LOOKUP_REQUEST, OPERATIONS, OPERATIONS_BY_NAME, ErrorCode
-from contracts.feeds import SAMORDNING
+from nav_lookup_contracts import LOOKUP_REQUEST, OPERATIONS, OPERATIONS_BY_NAME, ErrorCode
+from nav_lookup_contracts.feeds import SAMORDNING
 
 FNR = "13097248022"
 FRIKORT = OPERATIONS_BY_NAME["frikort.brev"]

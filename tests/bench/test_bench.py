@@ -8,9 +8,9 @@ from bench.config import MIX, LookupsConfig, make_request
 from bench.harness import Options
 from bench.lookups import token_check
 from bench.report import IDLE, category, latency_summary, percentile, steady_rate, targets
-from contracts.lookups import LOOKUP_REQUEST
-from contracts.operations import OPERATIONS_BY_NAME
 from devtools.dev import dev_nav_settings
+from nav_lookup_contracts.lookups import LOOKUP_REQUEST
+from nav_lookup_contracts.operations import OPERATIONS_BY_NAME
 
 
 def test_percentile_is_nearest_rank() -> None:

@@ -8,7 +8,7 @@ from adapter.settings import KafkaSettings
 from bench.bridge import EventReader, bare_sequence, bridged_sequence
 from bench.config import BridgeConfig
 from bench.report import category, targets, text_table
-from contracts import headers as h
+from nav_lookup_contracts import headers as h
 
 
 def record(partition: int, key: bytes | None, headers: list[tuple[str, bytes]], ts: int = 0) -> Any:

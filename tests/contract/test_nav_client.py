@@ -15,12 +15,12 @@ from adapter.bridge.feed import ConfiguredFeed
 from adapter.bridge.source import FeedSource
 from adapter.nav.errors import NavRejected
 from adapter.nav.factory import Nav, open_nav
-from contracts.feeds import FEED_APIS, FEEDS
-from contracts.lookups import LOOKUP_REQUEST, LookupBase
-from contracts.operations import APIS, OPERATIONS, Operation
-from contracts.replies import ErrorCode
 from devtools.dev import DEV_CLIENT_ID, DEV_SUBSCRIPTION_KEY, dev_nav_settings
 from devtools.devkeys import make_dev_keys
+from nav_lookup_contracts.feeds import FEED_APIS, FEEDS
+from nav_lookup_contracts.lookups import LOOKUP_REQUEST, LookupBase
+from nav_lookup_contracts.operations import APIS, OPERATIONS, Operation
+from nav_lookup_contracts.replies import ErrorCode
 from nav_sandbox import PEOPLE, UNKNOWN_IDENT, SandboxConfig, create_app
 from tests.sandbox.conftest import sample_values
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from adapter.settings import BridgeSettings, KafkaSettings, LookupSettings, NavSettings
-from contracts.operations import OPERATIONS
+from nav_lookup_contracts.operations import OPERATIONS
 from tests.deploy.manifests import (
     NAIS_ENVIRONMENTS,
     ROLE_SETTINGS,

@@ -3,9 +3,9 @@
 import orjson
 import pytest
 
-from contracts.bridged import BridgedEvent, Checkpoint
-from contracts.feeds import FEEDS
 from devtools.devkeys import DevKeys
+from nav_lookup_contracts.bridged import BridgedEvent, Checkpoint
+from nav_lookup_contracts.feeds import FEEDS
 from tests.support.bridge import (
     bridge_in_process,
     bridge_settings,

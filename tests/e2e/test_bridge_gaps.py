@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from adapter.bridge.commands import reset_checkpoint
-from contracts.bridged import GapRecord
 from devtools.devkeys import DevKeys
+from nav_lookup_contracts.bridged import GapRecord
 from tests.support.bridge import (
     bridge_in_process,
     bridge_metric,

@@ -3,8 +3,8 @@
 import pytest
 from faststream.kafka import KafkaBroker
 
-from contracts import OkReply
 from examples.caller import LookupCaller, search_request
+from nav_lookup_contracts import OkReply
 from nav_sandbox import PEOPLE
 from tests.support.stack import Stack
 

@@ -9,9 +9,9 @@ import orjson
 import pytest
 
 from adapter.kafka.topics import ensure_topics
-from contracts import ErrorCode
-from contracts import headers as h
 from devtools.request_tool import build_request, request_reply
+from nav_lookup_contracts import ErrorCode
+from nav_lookup_contracts import headers as h
 from nav_sandbox import PEOPLE
 from tests.support.processes import AdapterProcess
 from tests.support.stack import open_stack

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from contracts.operations import APIS, OPERATIONS_BY_NAME
+from nav_lookup_contracts.operations import APIS, OPERATIONS_BY_NAME
 from nav_sandbox import PEOPLE
 from tests.support.processes import AdapterProcess
 from tests.support.stack import open_stack
@@ -50,7 +50,7 @@ async def test_the_jvm_caller_gets_a_typed_reply_from_every_nav_api(
                 str(caller_jar),
                 f"bootstrap={stack.bootstrap}",
                 f"request_topic={stack.topic('team-a')}",
-                f"reply_topic={stack.settings.reply_topic}",
+                f"reply_topic={stack.settings.reply_topic_of('team-a')}",
                 f"ident={PERSON.ident}",
                 f"consent_token={CONSENT}",
                 f"tpnr={TPNR}",

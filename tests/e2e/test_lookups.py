@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 import pytest
 
-from contracts import OPERATIONS_BY_NAME, ErrorCode
+from nav_lookup_contracts import OPERATIONS_BY_NAME, ErrorCode
 from nav_sandbox import PEOPLE, UNKNOWN_IDENT
 from tests.support.stack import Stack
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from contracts import ErrorCode
+from nav_lookup_contracts import ErrorCode
 from nav_sandbox import PEOPLE, UNKNOWN_IDENT
 from tests.support.processes import AdapterProcess, assert_no_personal_data
 from tests.support.stack import Stack, open_stack

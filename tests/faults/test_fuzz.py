@@ -15,8 +15,8 @@ from adapter.kafka.records import Incoming
 from adapter.lookup.policy import LookupPolicy
 from adapter.lookup.reply_to import ReplyRoutes
 from adapter.lookup.service import LookupService
-from contracts import OPERATIONS, Operation
-from contracts.lookups import LookupBase
+from nav_lookup_contracts import OPERATIONS, Operation
+from nav_lookup_contracts.lookups import LookupBase
 from tests.support.mutations import fuzz_message, valid_request
 from tests.support.stack import open_stack
 
@@ -27,7 +27,7 @@ VALID_AMONG_THEM = 300
 class NotFoundNav:
     async def call(self, op: Operation, request: LookupBase, *, deadline: float | None = None) -> Any:
         from adapter.nav.errors import NavRejected
-        from contracts import ErrorCode
+        from nav_lookup_contracts import ErrorCode
 
         raise NavRejected(ErrorCode.NOT_FOUND, f"{op.name}: NAV answered 404", http_status=404)
 

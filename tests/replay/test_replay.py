@@ -16,7 +16,7 @@ from aiokafka import AIOKafkaProducer
 from adapter.kafka.topics import ensure_topics
 from adapter.replay.commands import add_range_and_filters, redrive, replay
 from adapter.settings import KafkaSettings
-from contracts import headers as h
+from nav_lookup_contracts import headers as h
 from nav_sandbox import PEOPLE
 from tests.support.bridge import read_topic
 from tests.support.stack import open_stack

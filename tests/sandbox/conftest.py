@@ -16,7 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from contracts.operations import Operation
+from nav_lookup_contracts.operations import Operation
 from nav_sandbox import GRANT_TYPE, Person, SandboxConfig, create_app
 
 BASE_URL = "http://sandbox"

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from contracts.operations import CONSENT_HEADER, OPERATIONS, OPERATIONS_BY_NAME, Operation
+from nav_lookup_contracts.operations import CONSENT_HEADER, OPERATIONS, OPERATIONS_BY_NAME, Operation
 from nav_sandbox import PEOPLE, UNKNOWN_IDENT, Person, SandboxConfig, create_app
 from tests.sandbox.conftest import BASE_URL, GrantBuilder, Sandbox, sample_values
 

@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
-from contracts.operations import OPERATIONS_BY_NAME
+from nav_lookup_contracts.operations import OPERATIONS_BY_NAME
 from nav_sandbox import PEOPLE
 from tests.sandbox.conftest import Sandbox, sample_values
 

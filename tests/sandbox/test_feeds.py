@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
-from contracts.feeds import FEEDS, FEEDS_BY_NAME, Feed
+from nav_lookup_contracts.feeds import FEEDS, FEEDS_BY_NAME, Feed
 from nav_sandbox import SandboxConfig, create_app
 from nav_sandbox.faults import Faults
 from nav_sandbox.feed_logs import make_item

@@ -2,7 +2,7 @@ from collections import Counter
 
 import pytest
 
-from contracts.ident import IdentKind, InvalidIdent, check_ident
+from nav_lookup_contracts.ident import IdentKind, InvalidIdent, check_ident
 from nav_sandbox import PEOPLE, SAMHANDLERE, UNKNOWN_IDENT, synthetic_ident
 from nav_sandbox.people import medlemskapsunntak, person
 

@@ -1,7 +1,7 @@
 import pytest
 from starlette.routing import Route
 
-from contracts.operations import OPERATIONS, Operation
+from nav_lookup_contracts.operations import OPERATIONS, Operation
 from nav_sandbox import PEOPLE, SandboxConfig, create_app
 from nav_sandbox.answers import ANSWERED
 from tests.sandbox.conftest import Sandbox, sample_values

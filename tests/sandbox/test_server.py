@@ -13,7 +13,7 @@ import httpx
 import pytest
 import uvicorn
 
-from contracts.operations import OPERATIONS_BY_NAME
+from nav_lookup_contracts.operations import OPERATIONS_BY_NAME
 from nav_sandbox import GRANT_TYPE, PEOPLE, SandboxConfig, create_app
 from tests.sandbox.conftest import CONSENT_TOKEN, SUBSCRIPTION_KEY, GrantBuilder
 from tests.support.tls import make_sandbox_tls

@@ -19,11 +19,11 @@ from adapter.bridge.app import run_bridge
 from adapter.kafka.offsets import exact_end_offsets, range_reader
 from adapter.kafka.topics import partitions_of
 from adapter.settings import BridgeSettings, KafkaSettings, NavSettings
-from contracts import headers as h
 from devtools.dev import dev_nav_settings, serve_sandbox
 from devtools.devkeys import DevKeys
 from devtools.embedded_broker import free_port
 from devtools.settings_env import settings_env
+from nav_lookup_contracts import headers as h
 from nav_sandbox import SandboxConfig
 from tests.support.processes import AdapterProcess, without_own_variables
 

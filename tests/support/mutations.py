@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from contracts import OPERATIONS
+from nav_lookup_contracts import OPERATIONS
 from nav_sandbox import PEOPLE
 
 _IDENTS = [p.ident for p in PEOPLE]

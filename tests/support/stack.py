@@ -22,12 +22,12 @@ from adapter.kafka import clients
 from adapter.kafka.topics import ensure_topics, partitions_of
 from adapter.lookup.app import run_lookups
 from adapter.settings import KafkaSettings, LookupSettings, NavSettings
-from contracts import headers as h
-from contracts.operations import OPERATIONS, OPERATIONS_BY_NAME
 from devtools.dev import dev_settings, serve_sandbox
 from devtools.devkeys import make_dev_keys
 from devtools.embedded_broker import free_port
 from devtools.settings_env import settings_env
+from nav_lookup_contracts import headers as h
+from nav_lookup_contracts.operations import OPERATIONS, OPERATIONS_BY_NAME
 from nav_sandbox import PEOPLE, SandboxConfig
 from tests.support.tls import SandboxTls
 

@@ -15,7 +15,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7, DRAFT202012
 
 from adapter.asyncapi import asyncapi_document
-from contracts.operations import OPERATIONS
+from nav_lookup_contracts.operations import OPERATIONS
 
 ROOT = Path(__file__).parents[2]
 DOCUMENT_URI = "urn:test:asyncapi"

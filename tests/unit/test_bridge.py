@@ -18,8 +18,8 @@ from adapter.doc_tables import FEEDS_END, FEEDS_START, feeds_table, with_feeds_t
 from adapter.nav.errors import NavContractError, NavRejected, NavUnavailable, error_for_status
 from adapter.settings import BridgeSettings
 from adapter.token_bucket import TokenBucket
-from contracts.bridged import BRIDGED_RECORD, BridgedEvent, Checkpoint, GapRecord
-from contracts.feeds import FEEDS_BY_NAME, parse_feed_id
+from nav_lookup_contracts.bridged import BRIDGED_RECORD, BridgedEvent, Checkpoint, GapRecord
+from nav_lookup_contracts.feeds import FEEDS_BY_NAME, parse_feed_id
 
 FNR = "13097248022"
 TRYGD = ConfiguredFeed.of(FEEDS_BY_NAME["trygdehendelser"], page_size=5)

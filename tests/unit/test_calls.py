@@ -5,7 +5,7 @@ import pytest
 
 from adapter.nav.calls import build_call, interpret
 from adapter.nav.errors import NavContractError, NavRejected, NavUnavailable, retry_after_seconds
-from contracts import LOOKUP_REQUEST, OPERATIONS_BY_NAME, ErrorCode
+from nav_lookup_contracts import LOOKUP_REQUEST, OPERATIONS_BY_NAME, ErrorCode
 
 CTX = {"allow_synthetic": True}
 
@@ -113,7 +113,7 @@ def test_ok_body_becomes_the_typed_result() -> None:
 
 def test_nav_code_is_read_from_the_operations_error_body_and_only_when_it_is_a_name() -> None:
     from adapter.nav.errors import error_for_status
-    from contracts.nav.pensjon import SimuleringFeil
+    from nav_lookup_contracts.nav.pensjon import SimuleringFeil
 
     def code(body: bytes) -> str | None:
         return error_for_status("x", 400, {}, body=body, error_model=SimuleringFeil).nav_code
@@ -125,7 +125,7 @@ def test_nav_code_is_read_from_the_operations_error_body_and_only_when_it_is_a_n
 
 
 def test_the_simulations_result_fields_are_nullable() -> None:
-    from contracts.nav.pensjon import AlderspensjonResultV3
+    from nav_lookup_contracts.nav.pensjon import AlderspensjonResultV3
 
     body = (
         b'{"alderspensjonFraFolketrygden": '

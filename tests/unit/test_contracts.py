@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from contracts import LOOKUP_REPLY, LOOKUP_REQUEST, OPERATIONS, ErrorReply
-from contracts.nav.medlemskap import Medlemskapsunntak
-from contracts.schema import all_schemas, json_schema
+from nav_lookup_contracts import LOOKUP_REPLY, LOOKUP_REQUEST, OPERATIONS, ErrorReply
+from nav_lookup_contracts.nav.medlemskap import Medlemskapsunntak
+from nav_lookup_contracts.schema import all_schemas, json_schema
 
 # The JSON Schema from NAV's portal page of Medlemskapsunntak (hentMedlemskapsunntakUsingGET), verbatim.
 REFERENCE = Path(__file__).parents[1] / "data" / "medlemskapsunntak.schema.json"
@@ -130,7 +130,7 @@ def test_optional_fields_are_not_nullable_in_exported_schemas() -> None:
 
 def test_the_adapter_s_default_topics_are_the_published_ones() -> None:
     from adapter.settings import BridgeSettings, LookupSettings
-    from contracts import topics
+    from nav_lookup_contracts import topics
 
     lookups, bridge = LookupSettings.model_construct(), BridgeSettings.model_construct()
     assert lookups.request_topic_prefix == topics.REQUEST_TOPIC_PREFIX

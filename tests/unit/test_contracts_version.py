@@ -6,7 +6,7 @@ import json
 import tomllib
 from pathlib import Path
 
-from contracts.schema import all_schemas
+from nav_lookup_contracts.schema import all_schemas
 
 PROJECT = Path(__file__).parents[2] / "contracts" / "pyproject.toml"
 

@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from adapter.doc_tables import END, START, operations_table, with_operations_table
-from contracts.schema import all_schemas
+from nav_lookup_contracts.schema import all_schemas
 
 ROOT = Path(__file__).parents[2]
 
@@ -17,7 +17,7 @@ def test_committed_schemas_are_current() -> None:
     import orjson
 
     for name, schema in all_schemas().items():
-        path = ROOT / "contracts/schemas" / name
+        path = ROOT / "contracts/nav_lookup_contracts/schemas" / name
         assert path.exists(), f"{name} missing: run `make docs`"
         assert orjson.loads(path.read_bytes()) == schema, f"{name} is stale: run `make docs`"
 
@@ -27,5 +27,5 @@ def test_committed_asyncapi_is_current() -> None:
 
     from adapter.asyncapi import asyncapi_document
 
-    committed = json.loads((ROOT / "contracts/asyncapi.json").read_text())
+    committed = json.loads((ROOT / "contracts/nav_lookup_contracts/asyncapi.json").read_text())
     assert committed == json.loads(json.dumps(asyncapi_document())), "run `make docs`"

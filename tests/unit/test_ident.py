@@ -1,6 +1,6 @@
 import pytest
 
-from contracts.ident import IdentKind, InvalidIdent, check_ident, mask_ident
+from nav_lookup_contracts.ident import IdentKind, InvalidIdent, check_ident, mask_ident
 
 # NAV's fnrvalidator test vectors.
 VALID = [

@@ -16,7 +16,7 @@ from aiokafka.errors import (
 from adapter.kafka.producer import Producer, PublishRefused
 from adapter.kafka.records import Incoming, Outgoing
 from adapter.lookup.dead_letters import keep_as_dead_letter
-from contracts import headers as h
+from nav_lookup_contracts import headers as h
 
 
 class FailingProducer:

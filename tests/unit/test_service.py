@@ -14,9 +14,9 @@ from adapter.lookup.policy import LookupPolicy
 from adapter.lookup.reply_to import ReplyRoutes
 from adapter.lookup.service import LookupService
 from adapter.nav.errors import NavRejected
-from contracts import ErrorCode, Operation
-from contracts import headers as h
-from contracts.lookups import LookupBase
+from nav_lookup_contracts import ErrorCode, Operation
+from nav_lookup_contracts import headers as h
+from nav_lookup_contracts.lookups import LookupBase
 
 POLICY = LookupPolicy(
     scopes_by_request_topic={"req.a": frozenset({"nav:helse/v1/medlemskapsunntak", "nav:arbeid/v1/aap"})},
@@ -220,7 +220,7 @@ async def test_nav_error_becomes_typed_reply_and_audit_masks_the_ident() -> None
 
 
 async def test_ok_reply_carries_the_typed_result() -> None:
-    from contracts.nav.aap import Periode, VedtakResponse
+    from nav_lookup_contracts.nav.aap import Periode, VedtakResponse
 
     result = VedtakResponse(uttrekksperiode=Periode(fraDato=None, tilDato=None), vedtaksliste=[])
     body = _body("aap.vedtak", ident=FNR, consent_token="dG9r")
@@ -243,7 +243,7 @@ async def test_an_unexpected_exception_is_an_internal_error_not_a_crash() -> Non
 
 
 async def test_a_request_id_seen_again_is_answered_without_calling_nav_again() -> None:
-    from contracts.nav.aap import Periode, VedtakResponse
+    from nav_lookup_contracts.nav.aap import Periode, VedtakResponse
 
     nav = FakeNav(result=VedtakResponse(uttrekksperiode=Periode(), vedtaksliste=[]))
     service = LookupService(nav=nav, policy=POLICY)
@@ -255,7 +255,7 @@ async def test_a_request_id_seen_again_is_answered_without_calling_nav_again() -
 
 
 def _vedtak() -> Any:
-    from contracts.nav.aap import Periode, VedtakResponse
+    from nav_lookup_contracts.nav.aap import Periode, VedtakResponse
 
     return VedtakResponse(uttrekksperiode=Periode(), vedtaksliste=[])
 
@@ -356,7 +356,7 @@ async def test_reply_and_audit_keys_can_be_an_hmac_of_the_ident() -> None:
 
 
 async def test_an_ok_lookup_logs_at_debug_and_a_refused_one_at_info(caplog: pytest.LogCaptureFixture) -> None:
-    from contracts.nav.aap import Periode, VedtakResponse
+    from nav_lookup_contracts.nav.aap import Periode, VedtakResponse
 
     result = VedtakResponse(uttrekksperiode=Periode(fraDato=None, tilDato=None), vedtaksliste=[])
     service = LookupService(nav=FakeNav(result=result), policy=POLICY)

@@ -78,7 +78,7 @@ def test_one_nav_connection_serves_lookup_and_feed_apis(monkeypatch: pytest.Monk
 
 
 def test_the_requested_scope_is_one_nav_accepts_for_the_api() -> None:
-    from contracts.operations import OPERATIONS_BY_NAME
+    from nav_lookup_contracts.operations import OPERATIONS_BY_NAME
 
     op = OPERATIONS_BY_NAME["pensjon.vedtaksinformasjon"]
     assert NavSettings().scope_for(op) == "nav:pensjon/v1/vedtaksinformasjon"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parents[2]
-PACKAGES = ("adapter", "contracts", "nav_sandbox", "devtools", "bench", "examples")
-CONTRACTS_MAY_IMPORT = {"pydantic", "pydantic_core", "contracts"}
+PACKAGES = ("adapter", "nav_lookup_contracts", "nav_sandbox", "devtools", "bench", "examples")
+CONTRACTS_MAY_IMPORT = {"pydantic", "pydantic_core", "nav_lookup_contracts"}
 KAFKA_CLIENTS = {"AIOKafkaConsumer", "AIOKafkaProducer", "AIOKafkaAdminClient", "KafkaBroker"}
 
 
@@ -140,7 +140,7 @@ def test_the_sandbox_never_imports_the_adapter_or_the_development_tools(path: Pa
     assert not _top_level_imports(path) & {"adapter", "devtools", "bench", "tests"}
 
 
-@pytest.mark.parametrize("path", _sources("contracts"), ids=lambda p: _module_name(p))
+@pytest.mark.parametrize("path", _sources("nav_lookup_contracts"), ids=lambda p: _module_name(p))
 def test_contracts_import_only_pydantic_and_the_standard_library(path: Path) -> None:
     foreign = _top_level_imports(path) - set(sys.stdlib_module_names) - CONTRACTS_MAY_IMPORT
     assert not foreign, f"{path.name} imports {foreign}"
@@ -157,7 +157,7 @@ def test_the_embedded_broker_is_no_runtime_dependency() -> None:
 def test_only_settings_modules_read_the_environment() -> None:
     offenders = [
         str(path.relative_to(ROOT))
-        for path in _sources("adapter", "contracts")
+        for path in _sources("adapter", "nav_lookup_contracts")
         if path.name != "settings.py" and ("os.environ" in path.read_text() or "getenv" in path.read_text())
     ]
     assert not offenders

@@ -3,7 +3,7 @@
 from datetime import date
 from enum import StrEnum
 
-from contracts._wire import NavModel
+from nav_lookup_contracts._wire import NavModel
 
 
 class Uforestatus(StrEnum):

@@ -7,7 +7,7 @@ Unknown fields are ignored, so the real contract can replace these without break
 
 from datetime import date, datetime
 
-from contracts._wire import NavModel
+from nav_lookup_contracts._wire import NavModel
 
 
 class Frikortbrev(NavModel):

@@ -3,10 +3,10 @@
 Callers may depend on this package alone to build requests and read replies.
 """
 
-from contracts.ident import Ident, IdentKind, InvalidIdent, check_ident, mask_ident
-from contracts.lookups import LOOKUP_REQUEST, LookupBase, LookupRequest
-from contracts.operations import OPERATIONS, OPERATIONS_BY_NAME, Api, Operation, Param, Where
-from contracts.replies import (
+from nav_lookup_contracts.ident import Ident, IdentKind, InvalidIdent, check_ident, mask_ident
+from nav_lookup_contracts.lookups import LOOKUP_REQUEST, LookupBase, LookupRequest
+from nav_lookup_contracts.operations import OPERATIONS, OPERATIONS_BY_NAME, Api, Operation, Param, Where
+from nav_lookup_contracts.replies import (
     LOOKUP_REPLY,
     RETRYABLE_CODES,
     ErrorCode,

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from contracts._wire import NavModel
+from nav_lookup_contracts._wire import NavModel
 
 
 class Periode(NavModel):

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
 
-from contracts._wire import WireModel
+from nav_lookup_contracts._wire import WireModel
 
 
 class BridgedEvent(WireModel):

@@ -11,14 +11,14 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
-from contracts import lookups
-from contracts._wire import NavModel
-from contracts.nav.aap import MeldekortResponse, VedtakResponse
-from contracts.nav.helserefusjon import FrikortbrevListe, SarEksportSide
-from contracts.nav.medlemskap import Medlemskapsunntak
-from contracts.nav.pensjon import AlderspensjonResultV3, SimuleringFeil, Vedtaksinformasjon
-from contracts.nav.uforeopplysninger import UforedataProdusentDTO
-from contracts.replies import OkReply
+from nav_lookup_contracts import lookups
+from nav_lookup_contracts._wire import NavModel
+from nav_lookup_contracts.nav.aap import MeldekortResponse, VedtakResponse
+from nav_lookup_contracts.nav.helserefusjon import FrikortbrevListe, SarEksportSide
+from nav_lookup_contracts.nav.medlemskap import Medlemskapsunntak
+from nav_lookup_contracts.nav.pensjon import AlderspensjonResultV3, SimuleringFeil, Vedtaksinformasjon
+from nav_lookup_contracts.nav.uforeopplysninger import UforedataProdusentDTO
+from nav_lookup_contracts.replies import OkReply
 
 
 class Where(StrEnum):

@@ -10,8 +10,8 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from contracts._wire import NavModel
-from contracts.ident import Ident
+from nav_lookup_contracts._wire import NavModel
+from nav_lookup_contracts.ident import Ident
 
 
 class Merknad(NavModel):

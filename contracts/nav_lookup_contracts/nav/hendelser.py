@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import ConfigDict
 
-from contracts._wire import NavModel
+from nav_lookup_contracts._wire import NavModel
 
 # --- Helse Trygdehendelser (field names confirmed; parameter names and path inferred) ---
 
@@ -105,7 +105,7 @@ SIVILSTANDER = (
 
 class VedtakHendelse(NavModel):
     """A samordningspliktig vedtak. It has no sequence number of its own: NAV's numbers are
-    row numbers per tpnr, so an item's number is its position (see `contracts.feeds`)."""
+    row numbers per tpnr, so an item's number is its position (see `nav_lookup_contracts.feeds`)."""
 
     ytelsesType: str
     identifikator: str

@@ -10,9 +10,9 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, SecretStr, TypeAdapter, field_serializer, field_validator
 
-from contracts._wire import WireModel
-from contracts.ident import Ident
-from contracts.nav.pensjon import SimulerAlderspensjonRequestV3
+from nav_lookup_contracts._wire import WireModel
+from nav_lookup_contracts.ident import Ident
+from nav_lookup_contracts.nav.pensjon import SimulerAlderspensjonRequestV3
 
 _HEADER_VALUE = re.compile(r"[\x21-\x7e]+")
 """Visible ASCII: what an HTTP header value can carry without being rewritten or split."""

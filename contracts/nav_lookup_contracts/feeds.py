@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
-from contracts._wire import NavModel
-from contracts.nav.hendelser import (
+from nav_lookup_contracts._wire import NavModel
+from nav_lookup_contracts.nav.hendelser import (
     KuhrFkrHendelse,
     KuhrFkrHendelserSide,
     ManglendeRefusjonskravHendelse,
@@ -29,8 +29,8 @@ from contracts.nav.hendelser import (
     VedtakHendelse,
     YtelseHendelse,
 )
-from contracts.operations import Api
-from contracts.topics import EVENTS_TOPIC_PREFIX
+from nav_lookup_contracts.operations import Api
+from nav_lookup_contracts.topics import EVENTS_TOPIC_PREFIX
 
 
 class Sequencing(StrEnum):

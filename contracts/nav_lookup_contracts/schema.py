@@ -4,11 +4,11 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from contracts.audit import AuditRecord
-from contracts.bridged import BRIDGED_RECORD, Checkpoint
-from contracts.lookups import LOOKUP_REQUEST
-from contracts.operations import OPERATIONS, Operation
-from contracts.replies import ErrorReply
+from nav_lookup_contracts.audit import AuditRecord
+from nav_lookup_contracts.bridged import BRIDGED_RECORD, Checkpoint
+from nav_lookup_contracts.lookups import LOOKUP_REQUEST
+from nav_lookup_contracts.operations import OPERATIONS, Operation
+from nav_lookup_contracts.replies import ErrorReply
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 """What pydantic writes; the dialect every schema here names in `$schema`."""

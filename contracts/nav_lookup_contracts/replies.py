@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import Field, TypeAdapter
 
-from contracts._wire import WireModel
+from nav_lookup_contracts._wire import WireModel
 
 
 class ErrorCode(StrEnum):

@@ -4,7 +4,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from contracts._wire import WireModel
+from nav_lookup_contracts._wire import WireModel
 
 
 class AuditRecord(WireModel):

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from pydantic import ConfigDict, Field
 
-from contracts._wire import NavModel
+from nav_lookup_contracts._wire import NavModel
 
 
 class Sporingsinformasjon(NavModel):
