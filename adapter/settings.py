@@ -190,6 +190,9 @@ class NavSettings(BaseSettings):
         description="API key -> the scope its tokens are requested for, where NAV accepts more than "
         'one, as JSON: {"vedtaksinformasjon": "nav:pensjon/vedtaksinformasjon.read"}.',
     )
+    nav_consent_tokens_max: int = Field(
+        10_000, ge=1, description="Consent-bearing tokens (one per consent and person) kept at most."
+    )
     nav_subscription_key: SecretStr | None = None
     nav_subscription_key_file: Path | None = None
     nav_subscription_key_apis: frozenset[str] | None = Field(

@@ -22,10 +22,11 @@ def operations_table() -> str:
             + (f" ({p.note})" if p.note else "")
             for p in op.params
         )
+        consent = f"Altinn 3 `{op.consent_resource}`" if op.consent_resource else "no"
         scopes = " or ".join(f"`{scope}`" for scope in op.scopes)
         rows.append(
             f"| `{op.name}` | {op.api.title} | {scopes} | {op.method} `{op.path}` | {params} "
-            f"| {'yes' if op.needs_consent else 'no'} | {op.inferred or '-'} |"
+            f"| {consent} | {op.inferred or '-'} |"
         )
     return "\n".join(rows)
 

@@ -63,7 +63,9 @@ class Operation:
     params: tuple[Param, ...]
     request_model: type[lookups.LookupBase]
     result_type: Any
-    needs_consent: bool = False
+    consent_resource: str | None = None
+    """The Altinn 3 resource of the person's consent, for an API that needs one; the consent
+    travels in the Maskinporten token (`authorization_details`), not in a header."""
     # NAV answers an unknown person with 404 on some APIs, with an empty result on others, and
     # with 403 where the person must be tied to the caller (the simulation's TP scheme check).
     unknown_subject: Literal["not_found", "empty", "forbidden"] = "not_found"
@@ -81,6 +83,10 @@ class Operation:
     def __post_init__(self) -> None:
         object.__setattr__(self, "result_adapter", TypeAdapter(self.result_type))
         object.__setattr__(self, "reply_model", OkReply[self.result_type])  # type: ignore[name-defined]
+
+    @property
+    def needs_consent(self) -> bool:
+        return self.consent_resource is not None
 
     @property
     def scopes(self) -> tuple[str, ...]:
@@ -120,7 +126,12 @@ class Placed:
     body: Any
 
 
-CONSENT_HEADER = "NAV-Samtykke-Token"
+CONSENT_TYPE = "urn:altinn:consent"
+"""`authorization_details[].type` of a Maskinporten grant for an Altinn 3 consent."""
+PERSON_URN_PREFIX = "urn:altinn:person:identifier-no:"
+"""`authorization_details[].from`: the person who consented, by fødselsnummer or D-nummer."""
+DSOP_CONSENT_RESOURCE = "nav_samtykke_dsop_aap-ufore"
+"""The Altinn 3 resource of consents to Uføreopplysninger and AAP (metadata fraogmed/tilogmed)."""
 
 MEDLEMSKAPSUNNTAK = Api(
     "medlemskapsunntak",
@@ -162,7 +173,7 @@ APIS: tuple[Api, ...] = (
     SIMULER_ALDERSPENSJON,
 )
 
-_CONSENT = Param("consent_token", CONSENT_HEADER, Where.HEADER)
+_CONSENT_FORBIDDEN = "the consent is not the person's, has expired, or does not cover the period asked for"
 _DSOP_PERIOD = (
     Param("fom_dato", "fomDato", Where.QUERY),
     Param("tom_dato", "tomDato", Where.QUERY),
@@ -208,10 +219,11 @@ OPERATIONS: tuple[Operation, ...] = (
         scope="nav:helse/v1/uforeopplysninger",
         method="GET",
         path="/uforeopplysninger",
-        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD, _CONSENT),
+        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD),
         request_model=lookups.UforeopplysningerGet,
         result_type=UforedataProdusentDTO,
-        needs_consent=True,
+        consent_resource=DSOP_CONSENT_RESOURCE,
+        forbidden=_CONSENT_FORBIDDEN,
         unknown_subject="empty",
     ),
     Operation(
@@ -220,10 +232,11 @@ OPERATIONS: tuple[Operation, ...] = (
         scope="nav:arbeid/v1/aap",
         method="GET",
         path="/vedtak",
-        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD, _CONSENT),
+        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD),
         request_model=lookups.AapVedtak,
         result_type=VedtakResponse,
-        needs_consent=True,
+        consent_resource=DSOP_CONSENT_RESOURCE,
+        forbidden=_CONSENT_FORBIDDEN,
         unknown_subject="empty",
         inferred="path, fnr header and response model (from NAV's aap-arenaoppslag)",
     ),
@@ -233,10 +246,11 @@ OPERATIONS: tuple[Operation, ...] = (
         scope="nav:arbeid/v1/aap",
         method="GET",
         path="/meldekort",
-        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD, _CONSENT),
+        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD),
         request_model=lookups.AapMeldekort,
         result_type=MeldekortResponse,
-        needs_consent=True,
+        consent_resource=DSOP_CONSENT_RESOURCE,
+        forbidden=_CONSENT_FORBIDDEN,
         unknown_subject="empty",
         inferred="path, fnr header and response model (from NAV's aap-arenaoppslag)",
     ),

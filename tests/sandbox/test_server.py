@@ -13,8 +13,8 @@ import pytest
 import uvicorn
 
 from contracts.operations import OPERATIONS_BY_NAME
-from nav_sandbox import GRANT_TYPE, PEOPLE, SandboxConfig, create_app
-from tests.sandbox.conftest import CONSENT_TOKEN, SUBSCRIPTION_KEY, GrantBuilder
+from nav_sandbox import GRANT_TYPE, PEOPLE, SandboxConfig, consent_of, create_app
+from tests.sandbox.conftest import SUBSCRIPTION_KEY, GrantBuilder, consent_details
 
 OP = OPERATIONS_BY_NAME["uforeopplysninger.get"]
 
@@ -49,7 +49,18 @@ async def _lookup(base_url: str, grant: GrantBuilder) -> httpx.Response:
         assert well_known["issuer"] == f"{base_url}/"
         token = await client.post(
             well_known["token_endpoint"],
-            data={"grant_type": GRANT_TYPE, "assertion": grant(OP.scope, aud=well_known["issuer"])},
+            data={
+                "grant_type": GRANT_TYPE,
+                "assertion": grant(
+                    OP.scope,
+                    aud=well_known["issuer"],
+                    extra={
+                        "authorization_details": consent_details(
+                            consent_of(PEOPLE[1].ident).id, PEOPLE[1].ident
+                        )
+                    },
+                ),
+            },
         )
         assert token.status_code == 200, token.text
         return await client.get(
@@ -58,7 +69,6 @@ async def _lookup(base_url: str, grant: GrantBuilder) -> httpx.Response:
                 "Authorization": f"Bearer {token.json()['access_token']}",
                 "Ocp-Apim-Subscription-Key": SUBSCRIPTION_KEY,
                 "fnr": PEOPLE[1].ident,
-                "NAV-Samtykke-Token": CONSENT_TOKEN,
                 "Nav-Call-Id": "call-1",
             },
         )
