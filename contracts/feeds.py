@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any
 
 from contracts._wire import NavModel
 from contracts.nav.hendelser import (
@@ -76,6 +77,12 @@ class Feed:
     """The page's field with the number of its last item; trusted only on a non-empty page."""
     filter_all: str | None = None
     """The filter value that filters nothing; with any other filter, numbers have gaps."""
+    optional_sequence_field: str | None = None
+    """A POSITION feed's field for NAV's own per-item number, once NAV serves one: where every
+    item of a page has it, the page is numbered by it instead of by position."""
+    identity_fields: tuple[str, ...] = ()
+    """A POSITION feed's fields that tell its items apart: a known position holding an item of
+    another identity means NAV has renumbered the feed."""
     items_field: str = "hendelser"
     first_sequence: int = 1
     inferred: str = ""
@@ -98,11 +105,13 @@ class Feed:
         return start + side * page_size + index
 
     def sequence_of(self, item: NavModel) -> int | None:
-        """The item's own number; None for a POSITION feed (the caller knows the position)."""
-        if self.sequence_field is None:
+        """The item's own number; None for a POSITION feed (the caller knows the position)
+        unless the item carries NAV's optional per-item number."""
+        field = self.sequence_field or self.optional_sequence_field
+        if field is None:
             return None
-        value = getattr(item, self.sequence_field)
-        assert isinstance(value, int)
+        value = getattr(item, field, None)
+        assert value is None or isinstance(value, int)
         return value
 
     def ident_of(self, item: NavModel) -> str | None:
@@ -145,6 +154,7 @@ def _samordning(
     sequence_field: str | None,
     ident: str,
     inferred: str = "",
+    **positional: Any,
 ) -> Feed:
     # The four samordning feeds differ only in path and item: same parameters, same `Feed<T>`.
     return Feed(
@@ -163,6 +173,7 @@ def _samordning(
         highest_field="sisteSekvensnummer",
         page_last_field="sisteLesteSekvensnummer",
         inferred=inferred,
+        **positional,
     )
 
 
@@ -203,6 +214,8 @@ FEEDS: tuple[Feed, ...] = (
         None,
         "identifikator",
         inferred="item numbers: NAV's items have none; derived from their position",
+        optional_sequence_field="sekvensnummer",
+        identity_fields=("vedtakId", "ytelsesType", "fom"),
     ),
     _samordning("ytelser", "/hendelser/ytelser", YtelseHendelse, "sekvensnummer", "identifikator"),
     _samordning("personer", "/hendelser/personer", PersonHendelse, "sekvensnummer", "fnr"),

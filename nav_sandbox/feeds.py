@@ -6,6 +6,9 @@ with `SandboxConfig.feed_events` events and grows as the control plane says:
 POST /_sandbox/feeds/{feed}/events  {"count": N, "tpnr": "3010"}       append N events now
 POST /_sandbox/feeds/{feed}/rate    {"per_second": R, "limit": N}      keep appending (0 stops)
 POST /_sandbox/feeds/{feed}/gap     {"skip": K}                        the next K numbers never come
+POST /_sandbox/feeds/{feed}/renumber {"at": P, "delete": K, "insert": J}  NAV renumbers a feed
+                                    numbered by position: K rows from position P deleted, J
+                                    rows hidden until now appear there (samordning.vedtak)
 GET  /_sandbox/feeds/{feed}?tpnr=   the log: every event's number and raw item
 GET  /_sandbox/feeds                every log's size and highest number
 POST /_sandbox/feeds/reset          forget every log
@@ -60,6 +63,9 @@ class FeedCommand(BaseModel):
     skip: int = Field(1, ge=1, le=1_000_000)
     per_second: float = Field(0.0, ge=0, le=100_000)
     limit: int | None = Field(None, ge=0, description="Stop after this many events made at the rate.")
+    at: int = Field(1, ge=1, description="renumber: the first position that changes.")
+    delete: int = Field(0, ge=0, le=1_000_000, description="renumber: rows deleted from `at` on.")
+    insert: int = Field(0, ge=0, le=1_000_000, description="renumber: rows appearing at `at`.")
 
 
 class _BadRequest(ValueError):
@@ -123,6 +129,7 @@ class SandboxFeeds:
             Route(CONTROL + "/{feed}/events", self.append, methods=["POST"]),
             Route(CONTROL + "/{feed}/rate", self.rate, methods=["POST"]),
             Route(CONTROL + "/{feed}/gap", self.gap, methods=["POST"]),
+            Route(CONTROL + "/{feed}/renumber", self.renumber, methods=["POST"]),
         ]
 
     # --- NAV's side ---
@@ -244,6 +251,12 @@ class SandboxFeeds:
             log.next_sequence += command.skip
 
         return await self._control(request, skip)
+
+    async def renumber(self, request: Request) -> Response:
+        feed = FEEDS_BY_NAME.get(request.path_params["feed"])
+        if feed is not None and feed.sequencing is not Sequencing.POSITION:
+            return error_response(400, f"{feed.name} numbers its items itself: nothing to renumber")
+        return await self._control(request, lambda log, c: log.renumber(c.at, c.delete, c.insert))
 
     async def rate(self, request: Request) -> Response:
         def set_rate(log: EventLog, command: FeedCommand) -> None:
