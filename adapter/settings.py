@@ -453,7 +453,8 @@ class BridgeSettings(_RoleSettings):
     retry_base_seconds: float = Field(0.5, gt=0)
     retry_max_seconds: float = Field(60.0, gt=0)
     requests_per_minute: dict[str, float] = Field(
-        default_factory=dict, description="API key -> NAV requests a minute, overriding NAV's limits."
+        default_factory=dict,
+        description="API key -> NAV requests a minute per endpoint, overriding NAV's limits.",
     )
 
     @model_validator(mode="after")
@@ -502,7 +503,8 @@ class BridgeSettings(_RoleSettings):
         return out
 
     def rate_limit(self, api_key: str) -> float | None:
-        """NAV requests a minute allowed for the API, shared by all of this process's feeds."""
+        """NAV requests a minute allowed for each endpoint of the API, shared by all of this
+        process's feeds on that endpoint (every tpnr)."""
         return self.requests_per_minute.get(api_key, REQUESTS_PER_MINUTE.get(api_key))
 
     def lease_topic(self, feed_id: str) -> str:

@@ -140,7 +140,8 @@ SAMORDNING = Api(
 FEED_APIS: tuple[Api, ...] = (TRYGDEHENDELSER, KUHR, SAMORDNING)
 
 REQUESTS_PER_MINUTE: Mapping[str, int] = MappingProxyType({SAMORDNING.key: 100})
-"""NAV's rate limits by API key (pensjon-gw's KrakenD: 100 requests a minute)."""
+"""NAV's rate limits by API key, for each endpoint (path) of the API on its own: pensjon-gw's
+KrakenD allows 100 requests a minute per endpoint, shared by every caller of NAV."""
 
 BUSY_503_APIS: frozenset[str] = frozenset({SAMORDNING.key})
 """APIs whose gateway answers 503, not 429, over its limit (pensjon-gw's KrakenD, per endpoint and

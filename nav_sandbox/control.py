@@ -8,6 +8,7 @@ GET    /_sandbox/stats           token fetches per scope, requests per target an
 GET    /_sandbox/requests        recorded requests (secrets redacted, idents masked)
 GET    /_sandbox/people          the synthetic people's idents and unntakIds
 GET    /_sandbox/consents        the people's Altinn 3 consents (id, person, resource, period)
+POST   /_sandbox/gateway-limit   {"per_minute": 100} pensjon-gw's limit per endpoint (null: off)
 POST   /_sandbox/reset           forget tokens, grant ids, faults, stats and recordings
 """
 

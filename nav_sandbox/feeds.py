@@ -43,6 +43,7 @@ from contracts.validation import problems
 from nav_sandbox.api import deny
 from nav_sandbox.faults import Faults, error_response
 from nav_sandbox.feed_logs import EventLog
+from nav_sandbox.gateway_limit import GatewayLimit
 from nav_sandbox.maskinporten import TokenStore
 from nav_sandbox.recorder import Recorder
 from nav_sandbox.settings import SandboxConfig
@@ -94,8 +95,10 @@ class SandboxFeeds:
         recorder: Recorder,
         *,
         clock: Callable[[], float] = time.monotonic,
+        limit: GatewayLimit | None = None,
     ) -> None:
         self._config = config
+        self._limit = limit
         self._tokens = tokens
         self._faults = faults
         self._recorder = recorder
@@ -145,6 +148,8 @@ class SandboxFeeds:
     async def _answer(self, feed: Feed, request: Request) -> Response:
         if (fault := await self._faults.apply((feed.api.key, feed.name), request)) is not None:
             return fault
+        if self._limit is not None and (busy := self._limit.over(feed.api.key, feed.path)) is not None:
+            return busy
         if (
             denied := deny(self._config, self._tokens, request, api_key=feed.api.key, scopes=(feed.scope,))
         ) is not None:

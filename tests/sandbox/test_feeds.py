@@ -169,3 +169,17 @@ async def test_vedtak_renumbering_deletes_and_reveals_rows_and_moves_positions(s
     assert len({e["item"]["vedtakId"] for e in latest}) == len(latest)
     numbered = await sandbox.client.post("/_sandbox/feeds/samordning.ytelser/renumber", json={"tpnr": "3010"})
     assert numbered.status_code == 400
+
+
+async def test_the_gateway_limit_is_per_endpoint_and_answered_with_503(sandbox: Sandbox) -> None:
+    personer = FEEDS_BY_NAME["samordning.personer"]
+    assert (await sandbox.client.get("/_sandbox/gateway-limit")).json()["per_minute"] is None
+    switched = await sandbox.client.post("/_sandbox/gateway-limit", json={"per_minute": 3})
+    assert switched.json() == {"per_minute": 3, "refused": 0}
+    statuses = [(await _get(sandbox, YTELSER, **_query(YTELSER, 1, 5))).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 503]
+    # Another endpoint of the same API has its own count; other APIs have none.
+    assert (await _get(sandbox, personer, **_query(personer, 1, 5))).status_code == 200
+    assert all([(await _get(sandbox, TRYGD, **_query(TRYGD, 1, 5))).status_code == 200 for _ in range(5)])
+    await sandbox.client.post("/_sandbox/gateway-limit", json={"per_minute": None})
+    assert (await _get(sandbox, YTELSER, **_query(YTELSER, 1, 5))).status_code == 200
