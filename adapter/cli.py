@@ -124,7 +124,7 @@ def _docs(args: argparse.Namespace, rest: list[str]) -> int:
     import json
 
     from adapter.asyncapi import asyncapi_document
-    from contracts.docs import with_feeds_table, with_operations_table
+    from contracts.docs import NAV_APIS_PAGE, nav_apis_page, with_feeds_table, with_operations_table
     from contracts.schema import all_schemas
 
     schemas = Path("contracts/schemas")
@@ -142,6 +142,8 @@ def _docs(args: argparse.Namespace, rest: list[str]) -> int:
     ):
         page.write_text(fill(page.read_text()))
         print(page)
+    Path(NAV_APIS_PAGE).write_text(nav_apis_page())
+    print(NAV_APIS_PAGE)
     return 0
 
 

@@ -86,6 +86,13 @@ class Feed:
     items_field: str = "hendelser"
     first_sequence: int = 1
     inferred: str = ""
+    """What of the row NAV's public material does not confirm; empty: the row is confirmed."""
+    source: str = ""
+    """Where the row was read: NAV's repository, file and commit, or the portal page."""
+
+    @property
+    def status(self) -> str:
+        return "inferred" if self.inferred else "confirmed"
 
     @property
     def sequencing(self) -> Sequencing:
@@ -154,6 +161,7 @@ def _samordning(
     item_model: type[NavModel],
     sequence_field: str | None,
     ident: str,
+    source: str,
     inferred: str = "",
     **positional: Any,
 ) -> Feed:
@@ -174,6 +182,9 @@ def _samordning(
         highest_field="sisteSekvensnummer",
         page_last_field="sisteLesteSekvensnummer",
         inferred=inferred,
+        source=(
+            f"navikt/samordning-hendelse-api @6b5c6d7 {source}; limit: nais/apiendpoints krakend-prod.yaml"
+        ),
         **positional,
     )
 
@@ -193,6 +204,7 @@ FEEDS: tuple[Feed, ...] = (
         default_page_size=100,
         filter_all="ALLE",
         inferred="path and parameter names (only their descriptions are public)",
+        source="NAV API portal, nav-helse-v1-trygdehendelser",
     ),
     Feed(
         name="kuhr",
@@ -207,6 +219,10 @@ FEEDS: tuple[Feed, ...] = (
         max_page_size=100,
         default_page_size=100,
         inferred="everything: NAV publishes no contract; modelled like Trygdehendelser",
+        source=(
+            "nothing public; host as NAV's other helserefusjon APIs "
+            "(navikt/kuhr-krav-api-dokumentasjon @3efbfb1)"
+        ),
     ),
     _samordning(
         "vedtak",
@@ -214,18 +230,29 @@ FEEDS: tuple[Feed, ...] = (
         VedtakHendelse,
         None,
         "identifikator",
+        "FeedController.kt (positions renumbered by NAV in 917a4ab and e7d3c41)",
         inferred="item numbers: NAV's items have none; derived from their position",
         optional_sequence_field="sekvensnummer",
         identity_fields=("vedtakId", "ytelsesType", "fom"),
     ),
-    _samordning("ytelser", "/hendelser/ytelser", YtelseHendelse, "sekvensnummer", "identifikator"),
-    _samordning("personer", "/hendelser/personer", PersonHendelse, "sekvensnummer", "fnr"),
+    _samordning(
+        "ytelser",
+        "/hendelser/ytelser",
+        YtelseHendelse,
+        "sekvensnummer",
+        "identifikator",
+        "YtelseController.kt",
+    ),
+    _samordning(
+        "personer", "/hendelser/personer", PersonHendelse, "sekvensnummer", "fnr", "PersonFeedController.kt"
+    ),
     _samordning(
         "manglende-refusjonskrav",
         "/hendelser/manglendeRefusjonskrav",
         ManglendeRefusjonskravHendelse,
         "sekvensnummer",
         "fnr",
+        "ManglendeRefusjonFeedController.kt",
     ),
 )
 

@@ -45,3 +45,22 @@ def test_asyncapi_describes_every_channel_and_the_request_payload() -> None:
     } <= addresses
     request = document["components"]["schemas"]["LookupRequest"]
     assert request["discriminator"]["propertyName"] == "operation"
+
+
+def test_the_nav_apis_page_is_the_operations_and_feeds_tables() -> None:
+    from contracts.docs import NAV_APIS_PAGE, nav_apis_page
+
+    assert (ROOT / NAV_APIS_PAGE).read_text() == nav_apis_page(), "run `make docs`"
+
+
+def test_every_row_says_where_it_was_read_and_what_is_inferred() -> None:
+    from contracts.docs import nav_apis_page
+    from contracts.feeds import FEEDS
+    from contracts.operations import OPERATIONS
+
+    page = nav_apis_page()
+    for row in (*OPERATIONS, *FEEDS):
+        assert row.source, f"{row.name}: no source"
+        assert row.status == ("inferred" if row.inferred else "confirmed")
+        (line,) = [line for line in page.splitlines() if line.startswith(f"| `{row.name}`")]
+        assert row.source.replace("|", "\\|") in line and row.status in line
