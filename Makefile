@@ -52,10 +52,14 @@ unit: install
 e2e: install
 	$(BIN)/pytest -q tests/e2e
 
-## Re-resolve the runtime dependencies of pyproject.toml into requirements.lock, with hashes.
+## Re-resolve the runtime dependencies of pyproject.toml (the adapter's and the contracts') into
+## requirements.lock, with hashes. The contracts are built here, not fetched: left out of the lock.
 lock: install
+	rm -rf .cache/contracts-wheel
+	$(BIN)/pip wheel --quiet --no-deps --wheel-dir .cache/contracts-wheel ./contracts
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --strip-extras \
-		--allow-unsafe --no-emit-find-links --output-file requirements.lock pyproject.toml
+		--find-links .cache/contracts-wheel --no-emit-find-links --unsafe-package nav-lookup-contracts \
+		--output-file requirements.lock pyproject.toml contracts/pyproject.toml
 
 ## Regenerate contracts/nav_lookup_contracts/schemas and the tables in docs/ from the code.
 docs: install

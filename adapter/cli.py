@@ -125,7 +125,7 @@ def _docs(args: argparse.Namespace, rest: list[str]) -> int:
     import json
 
     from adapter.asyncapi import asyncapi_document
-    from adapter.doc_tables import with_feeds_table, with_operations_table
+    from adapter.doc_tables import NAV_APIS_PAGE, nav_apis_page, with_feeds_table, with_operations_table
     from nav_lookup_contracts.schema import all_schemas
 
     schemas = Path("contracts/nav_lookup_contracts/schemas")
@@ -143,6 +143,8 @@ def _docs(args: argparse.Namespace, rest: list[str]) -> int:
     ):
         page.write_text(fill(page.read_text()))
         print(page)
+    Path(NAV_APIS_PAGE).write_text(nav_apis_page())
+    print(NAV_APIS_PAGE)
     return 0
 
 

@@ -212,6 +212,9 @@ class NavSettings(BaseSettings):
         description="API key -> the scope its tokens are requested for, where NAV accepts more than "
         'one, as JSON: {"vedtaksinformasjon": "nav:pensjon/vedtaksinformasjon.read"}.',
     )
+    nav_consent_tokens_max: int = Field(
+        10_000, ge=1, description="Consent-bearing tokens (one per consent and person) kept at most."
+    )
     nav_subscription_key: SecretStr | None = None
     nav_subscription_key_file: Path | None = None
     nav_subscription_key_apis: frozenset[str] | None = Field(
@@ -559,7 +562,8 @@ class BridgeSettings(_RoleSettings):
     retry_base_seconds: float = Field(0.5, gt=0)
     retry_max_seconds: float = Field(60.0, gt=0)
     requests_per_minute: dict[str, float] = Field(
-        default_factory=dict, description="API key -> NAV requests a minute, overriding NAV's limits."
+        default_factory=dict,
+        description="API key -> NAV requests a minute per endpoint, overriding NAV's limits.",
     )
 
     @model_validator(mode="after")
@@ -608,7 +612,8 @@ class BridgeSettings(_RoleSettings):
         return out
 
     def rate_limit(self, api_key: str) -> float | None:
-        """NAV requests a minute allowed for the API, shared by all of this process's feeds."""
+        """NAV requests a minute allowed for each endpoint of the API, shared by all of this
+        process's feeds on that endpoint (every tpnr)."""
         return self.requests_per_minute.get(api_key, REQUESTS_PER_MINUTE.get(api_key))
 
     def lease_topic(self, feed_id: str) -> str:

@@ -12,11 +12,10 @@ from adapter.settings import BridgeSettings, KafkaSettings
 from devtools.dev import DEV_CALLER, DevSettings, dev_settings
 from nav_lookup_contracts.feeds import FEEDS_BY_NAME, Feed
 from nav_lookup_contracts.operations import OPERATIONS_BY_NAME
-from nav_sandbox import PEOPLE
+from nav_sandbox import PEOPLE, consent_of
 
 Transport = Literal["aiohttp", "httpx"]
 MIX = ("medlemskapsunntak.search", "frikort.brev", "medlemskapsunntak.get", "aap.vedtak")
-CONSENT_TOKEN = "c2FtdHlra2U="  # base64 "samtykke"; the sandbox checks only that one is there
 SCOPES = sorted({OPERATIONS_BY_NAME[name].scope for name in MIX})
 BRIDGE_FEED = "trygdehendelser"
 """A feed with no rate limit of NAV's, pages of 100 and numbered items: the bridge's busiest kind."""
@@ -29,7 +28,7 @@ def make_request(i: int) -> dict[str, Any]:
     if op.name == "medlemskapsunntak.get":
         fields = {"unntak_id": person.medlemskapsunntak[0].unntakId}
     elif op.name == "aap.vedtak":
-        fields["consent_token"] = CONSENT_TOKEN
+        fields["consent_id"] = str(consent_of(person.ident).id)
     return {"request_id": str(uuid.uuid4()), "operation": op.name, "scope": op.scope, **fields}
 
 

@@ -1,9 +1,10 @@
 """NAV's APIs, one route per row of the operations table, each checked as NAV's gateway checks.
 
 Order of checks: injected faults, then 401 (no or unknown/expired bearer token), 403 (missing
-subscription key where the API needs one, wrong scope, missing consent token), 400 (no
+subscription key where the API needs one, wrong scope, no Altinn 3 consent in the token), 400 (no
 `X-Request-Id` where the API requires one, malformed parameters), then 404 or the operation's
-empty result for an unknown subject, else 200.
+empty result for an unknown subject, else 200. Where consent is needed, the token's consent must
+be for the API's resource, unexpired, the person's asked about and cover the period (else 403).
 """
 
 from collections.abc import Awaitable, Callable
@@ -14,10 +15,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from nav_lookup_contracts.operations import CONSENT_HEADER, OPERATIONS, Operation
+from nav_lookup_contracts.lookups import LookupBase
+from nav_lookup_contracts.operations import OPERATIONS, Operation
 from nav_sandbox import answers
+from nav_sandbox.consents import Altinn3Consent
 from nav_sandbox.faults import Faults, error_response
-from nav_sandbox.maskinporten import TokenStore
+from nav_sandbox.maskinporten import Issued, TokenStore
 from nav_sandbox.params import BadParams, read_params, route_path
 from nav_sandbox.recorder import Recorder
 from nav_sandbox.settings import SandboxConfig
@@ -70,6 +73,11 @@ class NavApi:
             )
         except BadParams as exc:
             return _error(op, 400, str(exc), "BadRequestException")
+        if op.needs_consent:
+            issued = bearer(self._tokens, request)
+            consent = issued.consent if issued is not None else None
+            if (refused := consent_refusal(op, consent, lookup, self._tokens.clock())) is not None:
+                return refused
         try:
             payload = answers.answer(op, lookup, answers.Caller(self._config.client_tp_ordninger))
         except answers.Refusal as refusal:
@@ -122,8 +130,7 @@ def deny(
     needs_consent: bool = False,
 ) -> Response | None:
     """The gateway's answer to a request it refuses (401 or 403), or None to let it through."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    issued = tokens.get(token) if scheme.lower() == "bearer" and token else None
+    issued = bearer(tokens, request)
     if issued is None:
         return error_response(401, "missing, unknown or expired bearer token", _UNAUTHORIZED)
     if api_key in config.subscription_key_apis:
@@ -132,6 +139,29 @@ def deny(
             return error_response(403, "missing or invalid subscription key")
     if not issued.scopes & set(scopes):
         return error_response(403, f"the token lacks scope {' or '.join(scopes)}")
-    if needs_consent and not request.headers.get(CONSENT_HEADER):
-        return error_response(403, f"{CONSENT_HEADER} is required")
+    if needs_consent and issued.consent is None:
+        return error_response(403, "the token carries no Altinn 3 consent")
+    return None
+
+
+def bearer(tokens: TokenStore, request: Request) -> Issued | None:
+    """The live token the request carries, if any."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return tokens.get(token) if scheme.lower() == "bearer" and token else None
+
+
+def consent_refusal(
+    op: Operation, consent: Altinn3Consent | None, lookup: LookupBase, now: float
+) -> Response | None:
+    """NAV's 403 when the token's consent does not allow this lookup, as NAV lists the reasons:
+    another resource, expired, another person, or a period outside the consent's."""
+    if consent is None or consent.resource != op.consent_resource:
+        return error_response(403, "the token's consent is not for this API")
+    if consent.expired(now):
+        return error_response(403, "the consent has expired (validTo)")
+    if consent.person != lookup.subject_ident():
+        return error_response(403, "the consent is not the person's asked about")
+    fom, tom = getattr(lookup, "fom_dato", None), getattr(lookup, "tom_dato", None)
+    if not consent.covers(fom, tom):
+        return error_response(403, "the period asked for lies outside the consent's fraogmed/tilogmed")
     return None

@@ -11,6 +11,7 @@ from nav_sandbox.api import NavApi
 from nav_sandbox.control import ControlPlane
 from nav_sandbox.faults import Faults
 from nav_sandbox.feeds import FAULT_TARGETS, SandboxFeeds
+from nav_sandbox.gateway_limit import GatewayLimit
 from nav_sandbox.maskinporten import Maskinporten, TokenStore, load_jwks
 from nav_sandbox.recorder import Recorder
 from nav_sandbox.settings import SandboxConfig
@@ -30,11 +31,13 @@ def create_app(config: SandboxConfig, *, clock: Callable[[], float] = time.time)
     )
     recorder = Recorder(config.recorded_requests)
     maskinporten = Maskinporten(config, load_jwks(config.jwks_path), tokens, faults, recorder)
+    limit = GatewayLimit(per_minute=config.gateway_requests_per_minute, clock=time.monotonic)
     return Starlette(
         routes=[
             *maskinporten.routes(),
             *ControlPlane(tokens, faults, recorder).routes(),
             *NavApi(config, tokens, faults, recorder).routes(),
-            *SandboxFeeds(config, tokens, faults, recorder).routes(),
+            *limit.routes(),
+            *SandboxFeeds(config, tokens, faults, recorder, limit=limit).routes(),
         ]
     )

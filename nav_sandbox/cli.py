@@ -24,6 +24,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--issuer", help="the aud grants must carry (default: http://HOST:PORT/)")
     parser.add_argument("--subscription-key", default=defaults.subscription_key)
     parser.add_argument("--token-lifetime", type=int, default=defaults.token_lifetime_seconds, help="seconds")
+    parser.add_argument(
+        "--gateway-limit",
+        type=float,
+        help="pensjon-gw's requests a minute per endpoint, over which it answers 503 (NAV: 100)",
+    )
     parser.add_argument("--log-level", default="warning")
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate (chain): serve HTTPS")
     parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
@@ -54,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         issuer=args.issuer,
         subscription_key=args.subscription_key,
         token_lifetime_seconds=args.token_lifetime,
+        gateway_requests_per_minute=args.gateway_limit,
     )
     if args.jwks is None:
         print("nav-sandbox: no --jwks given, so every token request will be refused", file=sys.stderr)

@@ -7,6 +7,8 @@ POST   /_sandbox/tokens/expire   expire every issued access token
 GET    /_sandbox/stats           token fetches per scope, requests per target and status
 GET    /_sandbox/requests        recorded requests (secrets redacted, idents masked)
 GET    /_sandbox/people          the synthetic people's idents and unntakIds
+GET    /_sandbox/consents        the people's Altinn 3 consents (id, person, resource, period)
+POST   /_sandbox/gateway-limit   {"per_minute": 100} pensjon-gw's limit per endpoint (null: off)
 POST   /_sandbox/reset           forget tokens, grant ids, faults, stats and recordings
 """
 
@@ -17,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from nav_lookup_contracts.validation import problems
+from nav_sandbox.consents import CONSENTS
 from nav_sandbox.faults import Faults, FaultSpec, error_response
 from nav_sandbox.maskinporten import TokenStore
 from nav_sandbox.people import PEOPLE, UNKNOWN_IDENT
@@ -40,6 +43,7 @@ class ControlPlane:
             Route(f"{PREFIX}/stats", self.stats, methods=["GET"]),
             Route(f"{PREFIX}/requests", self.requests, methods=["GET"]),
             Route(f"{PREFIX}/people", self.people, methods=["GET"]),
+            Route(f"{PREFIX}/consents", self.consents, methods=["GET"]),
             Route(f"{PREFIX}/reset", self.reset, methods=["POST"]),
         ]
 
@@ -66,6 +70,7 @@ class ControlPlane:
         return JSONResponse(
             {
                 "token_fetches": dict(self._tokens.fetches),
+                "consent_token_fetches": dict(self._tokens.consent_fetches),
                 "requests": self._recorder.counts(),
             }
         )
@@ -88,6 +93,10 @@ class ControlPlane:
                 "unknown_ident": UNKNOWN_IDENT,
             }
         )
+
+    async def consents(self, request: Request) -> Response:
+        now = self._tokens.clock()
+        return JSONResponse({"consents": [c.listed(now) for c in CONSENTS]})
 
     async def reset(self, request: Request) -> Response:
         self._tokens.reset()

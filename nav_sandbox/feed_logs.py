@@ -91,6 +91,9 @@ class EventLog:
     rate_since: float = 0.0
     rate_made: int = 0
     rate_limit: int | None = None
+    made: int = 0
+    hidden: int = 0
+    """Rows made to appear by `renumber` so far (each gets an item of its own)."""
 
     @property
     def highest(self) -> int:
@@ -98,8 +101,23 @@ class EventLog:
 
     def append(self, count: int) -> None:
         for _ in range(count):
-            self.events.append((self.next_sequence, make_item(self.feed, self.next_sequence, self.tpnr)))
+            # Positions repeat after a renumbering; an item made later is still a new one.
+            self.made += 1
+            seed = self.made if self.feed.sequence_field is None else self.next_sequence
+            self.events.append((self.next_sequence, make_item(self.feed, seed, self.tpnr)))
             self.next_sequence += 1
+
+    def renumber(self, at: int, delete: int, insert: int) -> None:
+        """As NAV's ROW_NUMBER() over a changed set of rows: `delete` rows from position `at` on
+        are gone, `insert` rows that were filtered out appear there, and every position after
+        them moves. The log's highest number goes down or up with them."""
+        items = [item for _, item in self.events]
+        index = at - 1
+        self.hidden += insert
+        appeared = [make_item(self.feed, 1_000_000 + self.hidden - k, self.tpnr) for k in range(insert)]
+        items[index : index + delete] = appeared
+        self.events = [(number, item) for number, item in enumerate(items, 1)]
+        self.next_sequence = len(items) + 1
 
     def catch_up(self, now: float) -> None:
         if self.per_second <= 0:

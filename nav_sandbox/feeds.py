@@ -6,6 +6,9 @@ with `SandboxConfig.feed_events` events and grows as the control plane says:
 POST /_sandbox/feeds/{feed}/events  {"count": N, "tpnr": "3010"}       append N events now
 POST /_sandbox/feeds/{feed}/rate    {"per_second": R, "limit": N}      keep appending (0 stops)
 POST /_sandbox/feeds/{feed}/gap     {"skip": K}                        the next K numbers never come
+POST /_sandbox/feeds/{feed}/renumber {"at": P, "delete": K, "insert": J}  NAV renumbers a feed
+                                    numbered by position: K rows from position P deleted, J
+                                    rows hidden until now appear there (samordning.vedtak)
 GET  /_sandbox/feeds/{feed}?tpnr=   the log: every event's number and raw item
 GET  /_sandbox/feeds                every log's size and highest number
 POST /_sandbox/feeds/reset          forget every log
@@ -40,6 +43,7 @@ from nav_lookup_contracts.validation import problems
 from nav_sandbox.api import deny
 from nav_sandbox.faults import Faults, error_response
 from nav_sandbox.feed_logs import EventLog
+from nav_sandbox.gateway_limit import GatewayLimit
 from nav_sandbox.maskinporten import TokenStore
 from nav_sandbox.recorder import Recorder
 from nav_sandbox.settings import SandboxConfig
@@ -60,6 +64,9 @@ class FeedCommand(BaseModel):
     skip: int = Field(1, ge=1, le=1_000_000)
     per_second: float = Field(0.0, ge=0, le=100_000)
     limit: int | None = Field(None, ge=0, description="Stop after this many events made at the rate.")
+    at: int = Field(1, ge=1, description="renumber: the first position that changes.")
+    delete: int = Field(0, ge=0, le=1_000_000, description="renumber: rows deleted from `at` on.")
+    insert: int = Field(0, ge=0, le=1_000_000, description="renumber: rows appearing at `at`.")
 
 
 class _BadRequest(ValueError):
@@ -88,8 +95,10 @@ class SandboxFeeds:
         recorder: Recorder,
         *,
         clock: Callable[[], float] = time.monotonic,
+        limit: GatewayLimit | None = None,
     ) -> None:
         self._config = config
+        self._limit = limit
         self._tokens = tokens
         self._faults = faults
         self._recorder = recorder
@@ -123,6 +132,7 @@ class SandboxFeeds:
             Route(CONTROL + "/{feed}/events", self.append, methods=["POST"]),
             Route(CONTROL + "/{feed}/rate", self.rate, methods=["POST"]),
             Route(CONTROL + "/{feed}/gap", self.gap, methods=["POST"]),
+            Route(CONTROL + "/{feed}/renumber", self.renumber, methods=["POST"]),
         ]
 
     # --- NAV's side ---
@@ -138,6 +148,8 @@ class SandboxFeeds:
     async def _answer(self, feed: Feed, request: Request) -> Response:
         if (fault := await self._faults.apply((feed.api.key, feed.name), request)) is not None:
             return fault
+        if self._limit is not None and (busy := self._limit.over(feed.api.key, feed.path)) is not None:
+            return busy
         if (
             denied := deny(self._config, self._tokens, request, api_key=feed.api.key, scopes=(feed.scope,))
         ) is not None:
@@ -244,6 +256,12 @@ class SandboxFeeds:
             log.next_sequence += command.skip
 
         return await self._control(request, skip)
+
+    async def renumber(self, request: Request) -> Response:
+        feed = FEEDS_BY_NAME.get(request.path_params["feed"])
+        if feed is not None and feed.sequencing is not Sequencing.POSITION:
+            return error_response(400, f"{feed.name} numbers its items itself: nothing to renumber")
+        return await self._control(request, lambda log, c: log.renumber(c.at, c.delete, c.insert))
 
     async def rate(self, request: Request) -> Response:
         def set_rate(log: EventLog, command: FeedCommand) -> None:

@@ -7,6 +7,7 @@ answers follow Maskinporten: 400 with `{"error", "error_description"}`, never ec
 import json
 import secrets
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from nav_lookup_contracts.operations import CONSENT_TYPE, PERSON_URN_PREFIX
+from nav_sandbox.consents import Altinn3Consent, consent
 from nav_sandbox.faults import TOKEN_TARGET, Faults
 from nav_sandbox.recorder import Recorder
 from nav_sandbox.settings import MAX_GRANT_LIFETIME_SECONDS, SandboxConfig
@@ -28,9 +31,11 @@ from nav_sandbox.settings import MAX_GRANT_LIFETIME_SECONDS, SandboxConfig
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 ALGORITHMS = ("RS256", "RS384", "RS512")
 CLOCK_SKEW_SECONDS = 10
-_CLAIMS = frozenset({"aud", "iss", "scope", "iat", "exp", "jti", "resource", "consumer_org"})
+_CLAIMS = frozenset(
+    {"aud", "iss", "scope", "iat", "exp", "jti", "resource", "consumer_org", "authorization_details"}
+)
 
-GrantErrorCode = Literal["invalid_grant", "invalid_scope", "invalid_request"]
+GrantErrorCode = Literal["invalid_grant", "invalid_scope", "invalid_request", "invalid_authorization_details"]
 
 
 class GrantError(Exception):
@@ -113,11 +118,43 @@ def _check_claims(claims: Mapping[str, Any], *, issuer: str, client_id: str, now
         raise GrantError("invalid_grant", "Invalid assertion. exp - iat exceeds 120 seconds.")
 
 
+_BAD_DETAILS: GrantErrorCode = "invalid_authorization_details"
+
+
+def granted_consent(claims: Mapping[str, Any]) -> Altinn3Consent | None:
+    """The Altinn 3 consent a grant's `authorization_details` asks for (None if it asks for
+    none); GrantError if the request is malformed or names no consent Altinn has."""
+    details = claims.get("authorization_details")
+    if details is None:
+        return None
+    if not isinstance(details, list) or len(details) != 1 or not isinstance(details[0], dict):
+        raise GrantError(_BAD_DETAILS, "authorization_details must be one object.")
+    detail = details[0]
+    if detail.get("type") != CONSENT_TYPE:
+        raise GrantError(
+            "invalid_authorization_details", f"authorization_details.type must be {CONSENT_TYPE}."
+        )
+    person = detail.get("from")
+    if not isinstance(person, str) or not person.startswith(PERSON_URN_PREFIX):
+        raise GrantError(
+            "invalid_authorization_details", f"authorization_details.from must be {PERSON_URN_PREFIX}…"
+        )
+    try:
+        found = consent(uuid.UUID(str(detail.get("id"))))
+    except ValueError:
+        found = None
+    if found is None:
+        raise GrantError(_BAD_DETAILS, "No such consent.")
+    return found
+
+
 @dataclass(frozen=True)
 class Issued:
     scope: str
     scopes: frozenset[str]
     expires_at: float
+    consent: Altinn3Consent | None = None
+    """The consent the token carries, as Altinn has it (its own person and period)."""
 
 
 class TokenStore:
@@ -126,15 +163,18 @@ class TokenStore:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
         self.fetches: Counter[str] = Counter()
+        self.consent_fetches: Counter[str] = Counter()
         self._tokens: dict[str, Issued] = {}
         self._jtis: dict[str, float] = {}
 
-    def issue(self, scope: str, lifetime: int) -> str:
+    def issue(self, scope: str, lifetime: int, consent: Altinn3Consent | None = None) -> str:
         now = self.clock()
         self._tokens = {t: i for t, i in self._tokens.items() if i.expires_at > now}
         token = secrets.token_urlsafe(32)
-        self._tokens[token] = Issued(scope, frozenset(scope.split()), now + lifetime)
+        self._tokens[token] = Issued(scope, frozenset(scope.split()), now + lifetime, consent)
         self.fetches[scope] += 1
+        if consent is not None:
+            self.consent_fetches[str(consent.id)] += 1
         return token
 
     def get(self, token: str) -> Issued | None:
@@ -159,6 +199,7 @@ class TokenStore:
         self._tokens.clear()
         self._jtis.clear()
         self.fetches.clear()
+        self.consent_fetches.clear()
 
 
 def _error(error: GrantErrorCode, description: str) -> JSONResponse:
@@ -224,18 +265,20 @@ class Maskinporten:
                 allowed_scopes=self._config.allowed_scopes,
                 now=self._tokens.clock(),
             )
+            consent_asked = granted_consent(claims)
         except GrantError as exc:
             return _error(exc.error, exc.description)
         jti = claims.get("jti")
         if jti is not None and not self._tokens.use_jti(str(jti), float(claims["exp"])):
             return _error("invalid_grant", "Invalid assertion. Grant is used before (jti).")
         lifetime = self._config.token_lifetime_seconds
-        return JSONResponse(
-            {
-                "access_token": self._tokens.issue(claims["scope"], lifetime),
-                "token_type": "Bearer",
-                "expires_in": lifetime,
-                "scope": claims["scope"],
-            },
-            headers={"Cache-Control": "no-store"},
-        )
+        body: dict[str, Any] = {
+            "access_token": self._tokens.issue(claims["scope"], lifetime, consent_asked),
+            "token_type": "Bearer",
+            "expires_in": lifetime,
+            "scope": claims["scope"],
+        }
+        if consent_asked is not None:
+            # Maskinporten's token carries the consent; the opaque sandbox token shows it here too.
+            body["authorization_details"] = consent_asked.authorization_details()
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})

@@ -51,6 +51,9 @@ class SandboxConfig:
     client_tp_ordninger: frozenset[str] = frozenset({"3010"})
     """The TP schemes the client's organisation serves: the simulation answers 403 for a person
     tied to none of them, as NAV does (NAV reads the scheme from the token, not from tp-nr)."""
+    gateway_requests_per_minute: float | None = None
+    """pensjon-gw's limit per endpoint (NAV's is 100), answered with 503; None: no limit, so tests
+    that do not look at it are not slowed. `POST /_sandbox/gateway-limit` changes it at run time."""
     samordning_between_pages: bool = True
     """Samordning's numbered feeds answer `start..start + antall` inclusive, shuffled, as NAV's code
     does; False for the documented `antall` items in order."""

@@ -77,6 +77,20 @@ def bounded_flush(producer: Producer, seconds: float) -> Callable[[], Awaitable[
     return flush
 
 
+def rate_limiters(bridge: BridgeSettings, feeds: Sequence[ConfiguredFeed]) -> dict[str, TokenBucket]:
+    """Each feed's bucket, by feed id: one per endpoint (API and path), shared by every tpnr, as
+    pensjon-gw counts each endpoint (vedtak, ytelser, personer, ...) on its own."""
+    buckets: dict[tuple[str, str], TokenBucket] = {}
+    out = {}
+    for feed in feeds:
+        if limit := bridge.rate_limit(feed.feed.api.key):
+            endpoint = (feed.feed.api.key, feed.path)
+            if endpoint not in buckets:
+                buckets[endpoint] = TokenBucket(rate=limit / 60.0, burst=RATE_LIMIT_BURST)
+            out[feed.id] = buckets[endpoint]
+    return out
+
+
 def build_bridge(
     kafka: KafkaSettings,
     bridge: BridgeSettings,
@@ -88,18 +102,13 @@ def build_bridge(
     metrics: BridgeMetrics,
 ) -> Sequence[Lease]:
     """One lease per configured feed, each running its feed's bridge while held; no I/O."""
-    # One bucket per API: NAV's limit is per client, whatever the feed or tpnr.
-    limiters = {
-        api.key: TokenBucket(rate=limit / 60.0, burst=RATE_LIMIT_BURST)
-        for api in FEED_APIS
-        if (limit := bridge.rate_limit(api.key))
-    }
+    limiters = rate_limiters(bridge, feeds)
     key_secret = bridge.key_secret()
     leases = []
     for feed in feeds:
         runner = FeedBridge(
             feed=feed,
-            source=FeedSource(feed=feed, nav=nav, limiter=limiters.get(feed.feed.api.key)),
+            source=FeedSource(feed=feed, nav=nav, limiter=limiters.get(feed.id)),
             producer=producer,
             checkpoints=checkpoints,
             kafka=kafka,

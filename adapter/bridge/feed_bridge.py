@@ -15,7 +15,15 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from adapter.bridge.checkpoints import CheckpointStore
-from adapter.bridge.continuity import Checked, Discontinuity, Gap, check_page
+from adapter.bridge.continuity import (
+    Anchor,
+    Checked,
+    Discontinuity,
+    Gap,
+    Renumbered,
+    check_page,
+    fetch_start,
+)
 from adapter.bridge.feed import ConfiguredFeed, ContinuityPolicy
 from adapter.bridge.metrics import BridgeMetrics
 from adapter.bridge.pacing import Pacer, Pacing
@@ -65,6 +73,7 @@ class FeedBridge:
         self._sleep = sleep
         self._halt_poll = halt_poll_seconds
         self._last_reported: Discontinuity | None = None
+        self._anchor: Anchor | None = None
         self._fields = {"feed": feed.id}
 
     async def run(self) -> None:
@@ -100,6 +109,9 @@ class FeedBridge:
                 self._kafka, feed.topic, feed.id, done, window=2 * feed.page_size + 2
             )
             resume = plan_resume(checkpoint, published, first_sequence=feed.feed.first_sequence)
+        self._anchor = None
+        if checkpoint is not None and checkpoint.anchor and checkpoint.sequence == resume.next_sequence - 1:
+            self._anchor = Anchor(checkpoint.sequence, checkpoint.anchor, checkpoint.nav_highest)
         log.info(
             "feed %s: resuming at %d (checkpoint %s, %d beyond it already on the topic)",
             feed.id,
@@ -121,24 +133,26 @@ class FeedBridge:
                     reset.sequence,
                     extra=self._fields,
                 )
-                expected, skip = reset.sequence + 1, frozenset()
+                expected, skip, self._anchor = reset.sequence + 1, frozenset(), None
             with page_span(self._feed.id, expected) as span:
-                page = await self._fetch(expected)
+                page = await self._fetch(fetch_start(expected, self._anchor))
                 checked = check_page(
                     page,
                     expected=expected,
                     policy=self._policy,
                     gaps_expected=self._feed.gaps_expected,
                     already_published=skip,
+                    anchor=self._anchor,
                 )
                 self._report(checked)
                 await self._publish(checked, expected)
                 span.set_attribute("nav.feed.next", checked.next_sequence)
-            expected = checked.next_sequence
+            expected, self._anchor = checked.next_sequence, checked.anchor
             skip = frozenset(s for s in skip if s >= expected)
             if checked.halted:
                 reset = await self._wait_for_reset(expected)
-                expected, skip = reset.sequence + 1, frozenset()
+                # After a reset nothing is known of the position: the operator said where to go on.
+                expected, skip, self._anchor = reset.sequence + 1, frozenset(), None
                 continue
             await self._sleep(self._pacer.after_page(full=page.full, items=len(page.items)))
 
@@ -175,11 +189,22 @@ class FeedBridge:
         if records:
             await self._producer.send(records)
             gaps = sum(1 for entry in checked.entries if isinstance(entry, Gap))
-            self._metrics.published.labels(self._feed.id, "event").inc(len(records) - gaps)
+            marks = sum(1 for entry in checked.entries if isinstance(entry, Renumbered))
+            self._metrics.published.labels(self._feed.id, "event").inc(len(records) - gaps - marks)
             self._metrics.published.labels(self._feed.id, "gap").inc(gaps)
+            if marks:
+                self._metrics.published.labels(self._feed.id, "renumbered").inc(marks)
         if checked.next_sequence > expected:
             done = checked.next_sequence - 1
-            await self._checkpoints.write(Checkpoint(feed=self._feed.id, sequence=done))
+            anchor = checked.anchor if checked.anchor and checked.anchor.sequence == done else None
+            await self._checkpoints.write(
+                Checkpoint(
+                    feed=self._feed.id,
+                    sequence=done,
+                    anchor=anchor.identity if anchor else None,
+                    nav_highest=anchor.nav_highest if anchor else None,
+                )
+            )
             self._metrics.position.labels(self._feed.id).set(done)
 
     def _report(self, checked: Checked) -> None:

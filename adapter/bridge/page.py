@@ -1,6 +1,7 @@
 """A page of a feed as the bridge sees it: NAV's answer parsed into items with their sequence
 numbers (pure; the wrong shape is a NavContractError naming fields, never values)."""
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,16 @@ class FeedItem:
     ident: str | None
     raw: Mapping[str, Any]
     """The item as NAV served it; published as is."""
+    identity: str | None = None
+    """For a feed numbered by position: a digest of the fields that tell items apart."""
+
+
+def identity_of(fields: tuple[str, ...], raw: Mapping[str, Any]) -> str | None:
+    """A digest of the item's identity fields (no personal data goes in: NAV's ids and codes)."""
+    if not fields:
+        return None
+    joined = "\x1f".join(str(raw.get(name)) for name in fields)
+    return hashlib.sha256(joined.encode()).hexdigest()[:24]
 
 
 @dataclass(frozen=True)
@@ -48,13 +59,18 @@ def parse_page(feed: ConfiguredFeed, start: int, body: bytes, *, side: int = 0) 
         raise contract_error(f"feed {feed.id}", exc, 200) from None
     models = getattr(page, table.items_field)
     raws = raw.get(table.items_field) or []
+    own = [table.sequence_of(model) for model in models]
+    # A POSITION feed whose items all carry NAV's own number is numbered by it.
+    positional = table.sequencing is Sequencing.POSITION and (not own or None in own)
     items = []
-    for index, (model, raw_item) in enumerate(zip(models, raws, strict=True)):
-        sequence = table.sequence_of(model)
-        if sequence is None:
-            sequence = Feed.position(start, side, feed.page_size, index)
-        items.append(FeedItem(sequence, table.ident_of(model), raw_item))
-    if table.sequencing is not Sequencing.POSITION:
+    for index, (model, raw_item, number) in enumerate(zip(models, raws, own, strict=True)):
+        sequence = (
+            Feed.position(start, side, feed.page_size, index) if positional or number is None else number
+        )
+        items.append(
+            FeedItem(sequence, table.ident_of(model), raw_item, identity_of(table.identity_fields, raw_item))
+        )
+    if not positional:
         # Samordning's numbered feeds have no ORDER BY: order by NAV's numbers before any check.
         items.sort(key=lambda item: item.sequence)
     highest = getattr(page, table.highest_field) if table.highest_field else None
@@ -64,7 +80,7 @@ def parse_page(feed: ConfiguredFeed, start: int, body: bytes, *, side: int = 0) 
         start=start,
         items=tuple(items),
         full=len(items) >= feed.page_size,
-        positional=table.sequencing is Sequencing.POSITION,
+        positional=positional,
         highest=highest,
         reported_last=reported_last,
     )

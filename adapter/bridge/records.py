@@ -7,12 +7,12 @@ by its sequence number.
 
 from collections.abc import Sequence
 
-from adapter.bridge.continuity import Entry, Gap
+from adapter.bridge.continuity import Entry, Gap, Renumbered
 from adapter.bridge.feed import ConfiguredFeed
 from adapter.kafka.keys import person_key
 from adapter.kafka.records import Outgoing
 from nav_lookup_contracts import headers as h
-from nav_lookup_contracts.bridged import BridgedEvent, GapRecord
+from nav_lookup_contracts.bridged import BridgedEvent, GapRecord, RenumberedRecord
 
 
 def record_key(ident: str | None, sequence: int, secret: bytes | None) -> bytes:
@@ -23,7 +23,16 @@ def to_records(feed: ConfiguredFeed, entries: Sequence[Entry], secret: bytes | N
     out = []
     for entry in entries:
         kind: str
-        if isinstance(entry, Gap):
+        if isinstance(entry, Renumbered):
+            kind, key = "renumbered", record_key(None, entry.sequence, None)
+            value = RenumberedRecord(
+                feed=feed.id,
+                sequence=entry.sequence,
+                nav_highest_before=entry.highest_before,
+                nav_highest_now=entry.highest_now,
+                tpnr=feed.tpnr,
+            ).model_dump_json()
+        elif isinstance(entry, Gap):
             kind, key = "gap", record_key(None, entry.sequence, None)
             value = GapRecord(
                 feed=feed.id,

@@ -77,8 +77,10 @@ class Admission:
         quota = self._quotas.get(self._policy.caller(request_topic) or "")
         if quota is not None and not quota.take():
             raise Refused(ErrorCode.RATE_LIMITED, "this caller's lookup quota is used up; try again shortly")
-        if op.needs_consent and getattr(request, "consent_token", None) is None:
-            raise Refused(ErrorCode.CONSENT_REQUIRED, f"{op.name} needs the person's consent token")
+        if op.needs_consent and getattr(request, "consent_id", None) is None:
+            raise Refused(
+                ErrorCode.CONSENT_REQUIRED, f"{op.name} needs the id of the person's Altinn 3 consent"
+            )
         if request.deadline is None:
             return None
         left = request.deadline.timestamp() - self._clock()

@@ -9,10 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 import orjson
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from adapter.nav.consent_tokens import Consent
 from adapter.nav.errors import contract_error, error_for_status
 from nav_lookup_contracts.lookups import LookupBase
 from nav_lookup_contracts.operations import Operation
@@ -25,6 +27,8 @@ class NavCall:
     params: tuple[tuple[str, str], ...]
     headers: dict[str, str]
     body: bytes | None
+    consent: Consent | None = None
+    """The consent the bearer token must carry, for an API that needs one."""
 
 
 def _text(value: Any) -> str:
@@ -45,7 +49,12 @@ def build_call(op: Operation, request: LookupBase) -> NavCall:
         assert isinstance(placed.body, BaseModel)
         body = orjson.dumps(placed.body.model_dump(mode="json", exclude_none=True))
         headers["Content-Type"] = "application/json"
-    return NavCall(op.method, placed.path, placed.query, headers, body)
+    consent = None
+    consent_id = getattr(request, "consent_id", None)
+    ident = request.subject_ident()
+    if op.needs_consent and isinstance(consent_id, UUID) and ident is not None:
+        consent = Consent(consent_id, ident)
+    return NavCall(op.method, placed.path, placed.query, headers, body, consent)
 
 
 def nav_headers(call_id: str, consumer_id: str, subscription_key: SecretStr | None) -> dict[str, str]:

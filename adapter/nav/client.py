@@ -20,6 +20,7 @@ from pydantic import SecretStr
 from adapter.backoff import full_jitter
 from adapter.nav.breaker import CircuitBreaker
 from adapter.nav.calls import build_call, interpret, nav_headers
+from adapter.nav.consent_tokens import Consent
 from adapter.nav.errors import NavUnavailable, error_for_status, from_transport
 from adapter.nav.sender import NavAnswer, NavSender
 from adapter.observability.tracing import nav_call_span
@@ -75,6 +76,7 @@ class _Exchange:
     content: bytes | None = None
     error_model: type[NavModel] | None = None
     forbidden: str = ""
+    consent: Consent | None = None
 
 
 class NavClient:
@@ -119,6 +121,7 @@ class NavClient:
             nav_call.body,
             op.error_model,
             op.forbidden,
+            nav_call.consent,
         )
         attempt = 0
         while True:
@@ -198,6 +201,7 @@ class NavClient:
                     headers=headers,
                     content=exchange.content,
                     timeout=timeout,
+                    consent=exchange.consent,
                 )
             except Exception as exc:
                 mapped = from_transport(exc, exchange.name)

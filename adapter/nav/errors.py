@@ -17,6 +17,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 from pydantic import ValidationError
 
+from adapter.nav.consent_tokens import ConsentRefused
 from adapter.nav.tokens import TokenEndpointError
 from nav_lookup_contracts._wire import NavModel
 from nav_lookup_contracts.replies import ErrorCode
@@ -152,6 +153,11 @@ def from_transport(exc: Exception, name: str) -> NavError | None:
         return NavUnavailable(ErrorCode.TIMEOUT, f"{name}: NAV did not answer in time")
     if isinstance(exc, httpx.TransportError):
         return NavUnavailable(ErrorCode.UPSTREAM_UNAVAILABLE, f"{name}: cannot reach NAV")
+    if isinstance(exc, ConsentRefused):
+        return NavRejected(
+            ErrorCode.FORBIDDEN,
+            f"{name}: Maskinporten refused a token for the consent (unknown, withdrawn or not this client's)",
+        )
     if isinstance(exc, TokenEndpointError):
         if exc.retryable:
             return NavUnavailable(ErrorCode.UPSTREAM_UNAVAILABLE, f"{name}: Maskinporten is unavailable")

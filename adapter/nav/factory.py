@@ -9,6 +9,7 @@ import httpx
 from prometheus_client import CollectorRegistry
 
 from adapter.nav.client import ApiEndpoint, NavClient, RetryPolicy
+from adapter.nav.consent_tokens import ConsentTokenCache
 from adapter.nav.metrics import NavMetrics
 from adapter.nav.sender import NavSender
 from adapter.nav.tokens import MaskinportenClient, MaskinportenConfig, TokenCache
@@ -21,6 +22,7 @@ from nav_lookup_contracts.operations import OPERATIONS, Api
 class Nav:
     client: NavClient
     tokens: TokenCache
+    consent_tokens: ConsentTokenCache
 
 
 def maskinporten_config(settings: NavSettings) -> MaskinportenConfig:
@@ -48,11 +50,18 @@ async def open_nav(
     # Maskinporten's token endpoint is called a few times an hour: httpx's client is fine there.
     async with httpx.AsyncClient(timeout=timeout, transport=transport) as http:
         config = maskinporten_config(settings)
-        tokens = TokenCache(
-            fetcher=MaskinportenClient(http=http, config=config), margin_seconds=config.refresh_margin_seconds
+        maskinporten = MaskinportenClient(http=http, config=config)
+        tokens = TokenCache(fetcher=maskinporten, margin_seconds=config.refresh_margin_seconds)
+        consent_tokens = ConsentTokenCache(
+            fetcher=maskinporten,
+            margin_seconds=config.refresh_margin_seconds,
+            max_tokens=settings.nav_consent_tokens_max,
         )
         sender = NavSender(
-            transport=transport, tokens=tokens, connect_timeout=settings.nav_connect_timeout_seconds
+            transport=transport,
+            tokens=tokens,
+            connect_timeout=settings.nav_connect_timeout_seconds,
+            consent_tokens=consent_tokens,
         )
         endpoints = {
             api.key: ApiEndpoint(
@@ -74,4 +83,4 @@ async def open_nav(
             observe=metrics.nav_call,
         )
         metrics.watch(client.breakers, tokens)
-        yield Nav(client, tokens)
+        yield Nav(client, tokens, consent_tokens)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from adapter.nav.tokens import TokenCache
+from adapter.nav.consent_tokens import Consent, ConsentTokenCache
+from adapter.nav.tokens import AccessToken, TokenCache
 
 USER_AGENT = "nav-kafka-adapter"
 
@@ -26,10 +27,16 @@ class NavAnswer:
 
 class NavSender:
     def __init__(
-        self, *, transport: httpx.AsyncBaseTransport, tokens: TokenCache, connect_timeout: float
+        self,
+        *,
+        transport: httpx.AsyncBaseTransport,
+        tokens: TokenCache,
+        connect_timeout: float,
+        consent_tokens: ConsentTokenCache | None = None,
     ) -> None:
         self._transport = transport
         self._tokens = tokens
+        self._consent_tokens = consent_tokens
         self._connect_timeout = connect_timeout
 
     async def send(
@@ -42,17 +49,29 @@ class NavSender:
         params: tuple[tuple[str, str], ...] = (),
         content: bytes | None = None,
         timeout: float,
+        consent: Consent | None = None,
     ) -> NavAnswer:
-        """NAV's answer, whatever its status; `timeout` bounds each phase of the exchange."""
-        token = await self._tokens.get(scope)
+        """NAV's answer, whatever its status; `timeout` bounds each phase of the exchange. With
+        `consent`, the bearer token is one granted for that consent and person."""
+        token = await self._token(scope, consent)
         answer = await self._exchange(method, url, token.value, headers, params, content, timeout)
         if answer.status != httpx.codes.UNAUTHORIZED:
             return answer
         # Revoked or rotated early: drop exactly this token (a newer one another call fetched
         # is kept) and try once more.
-        self._tokens.invalidate(scope, token.value)
-        token = await self._tokens.get(scope)
+        if consent is None:
+            self._tokens.invalidate(scope, token.value)
+        elif self._consent_tokens is not None:
+            self._consent_tokens.invalidate(scope, consent, token.value)
+        token = await self._token(scope, consent)
         return await self._exchange(method, url, token.value, headers, params, content, timeout)
+
+    async def _token(self, scope: str, consent: Consent | None) -> AccessToken:
+        if consent is None:
+            return await self._tokens.get(scope)
+        if self._consent_tokens is None:
+            raise RuntimeError("a consent call needs the consent token cache")
+        return await self._consent_tokens.get(scope, consent)
 
     async def _exchange(
         self,

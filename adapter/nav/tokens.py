@@ -13,6 +13,7 @@ No token, private key or grant ever reaches a log line, an exception message or 
 import asyncio
 import contextlib
 import logging
+import re
 import time
 import uuid
 from collections import Counter
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 MAX_GRANT_LIFETIME_SECONDS = 120  # Maskinporten rejects a grant with exp - iat above this
 _MAX_DESCRIPTION = 200
+_DIGITS = re.compile(r"\d{6,}")
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,16 @@ class MaskinportenConfig:
             raise ValueError("refresh_margin_seconds must not be negative")
 
 
-def make_grant(config: MaskinportenConfig, scope: str, now: float) -> str:
-    """A fresh RS256 JWT grant for `scope`, issued at wall-clock time `now`."""
+def make_grant(
+    config: MaskinportenConfig,
+    scope: str,
+    now: float,
+    authorization_details: list[dict[str, Any]] | None = None,
+) -> str:
+    """A fresh RS256 JWT grant for `scope`, issued at wall-clock time `now`; with
+    `authorization_details`, for a token carrying them (an Altinn 3 consent)."""
     iat = int(now)
-    claims = {
+    claims: dict[str, Any] = {
         "aud": config.audience,
         "iss": config.client_id,
         "scope": scope,
@@ -68,6 +76,8 @@ def make_grant(config: MaskinportenConfig, scope: str, now: float) -> str:
         # Maskinporten refuses a grant it has seen before (MP-012).
         "jti": uuid.uuid4().hex,
     }
+    if authorization_details is not None:
+        claims["authorization_details"] = authorization_details
     return jwt.encode(
         claims,
         config.private_key_pem.get_secret_value(),
@@ -135,7 +145,9 @@ def _oauth_error(response: httpx.Response, assertion: str) -> tuple[str | None, 
     error = error[:64] if isinstance(error, str) else None
     if isinstance(description, str):
         # A misbehaving server or proxy could echo the request; never pass the grant on.
-        description = description.replace(assertion, "<grant>")[:_MAX_DESCRIPTION]
+        description = description.replace(assertion, "<grant>")
+        # ... nor a person's ident that an authorization_details error might quote.
+        description = _DIGITS.sub("<number>", description)[:_MAX_DESCRIPTION]
     else:
         description = None
     return error, description
@@ -166,8 +178,10 @@ class MaskinportenClient:
         self._config = config
         self._clock = clock  # wall clock: Maskinporten checks iat against its own within ±10 s
 
-    async def fetch(self, scope: str) -> TokenResponse:
-        assertion = make_grant(self._config, scope, self._clock())
+    async def fetch(
+        self, scope: str, authorization_details: list[dict[str, Any]] | None = None
+    ) -> TokenResponse:
+        assertion = make_grant(self._config, scope, self._clock(), authorization_details)
         try:
             response = await self._http.post(
                 self._config.token_url,

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any
 
 from nav_lookup_contracts._wire import NavModel
 from nav_lookup_contracts.nav.hendelser import (
@@ -74,9 +75,22 @@ class Feed:
     """The page's field with the number of its last item; trusted only on a non-empty page."""
     filter_all: str | None = None
     """The filter value that filters nothing; with any other filter, numbers have gaps."""
+    optional_sequence_field: str | None = None
+    """A POSITION feed's field for NAV's own per-item number, once NAV serves one: where every
+    item of a page has it, the page is numbered by it instead of by position."""
+    identity_fields: tuple[str, ...] = ()
+    """A POSITION feed's fields that tell its items apart: a known position holding an item of
+    another identity means NAV has renumbered the feed."""
     items_field: str = "hendelser"
     first_sequence: int = 1
     inferred: str = ""
+    """What of the row NAV's public material does not confirm; empty: the row is confirmed."""
+    source: str = ""
+    """Where the row was read: NAV's repository, file and commit, or the portal page."""
+
+    @property
+    def status(self) -> str:
+        return "inferred" if self.inferred else "confirmed"
 
     @property
     def sequencing(self) -> Sequencing:
@@ -96,11 +110,13 @@ class Feed:
         return start + side * page_size + index
 
     def sequence_of(self, item: NavModel) -> int | None:
-        """The item's own number; None for a POSITION feed (the caller knows the position)."""
-        if self.sequence_field is None:
+        """The item's own number; None for a POSITION feed (the caller knows the position)
+        unless the item carries NAV's optional per-item number."""
+        field = self.sequence_field or self.optional_sequence_field
+        if field is None:
             return None
-        value = getattr(item, self.sequence_field)
-        assert isinstance(value, int)
+        value = getattr(item, field, None)
+        assert value is None or isinstance(value, int)
         return value
 
     def ident_of(self, item: NavModel) -> str | None:
@@ -129,7 +145,8 @@ SAMORDNING = Api(
 FEED_APIS: tuple[Api, ...] = (TRYGDEHENDELSER, KUHR, SAMORDNING)
 
 REQUESTS_PER_MINUTE: Mapping[str, int] = MappingProxyType({SAMORDNING.key: 100})
-"""NAV's rate limits by API key (pensjon-gw's KrakenD: 100 requests a minute)."""
+"""NAV's rate limits by API key, for each endpoint (path) of the API on its own: pensjon-gw's
+KrakenD allows 100 requests a minute per endpoint, shared by every caller of NAV."""
 
 BUSY_503_APIS: frozenset[str] = frozenset({SAMORDNING.key})
 """APIs whose gateway answers 503, not 429, over its limit (pensjon-gw's KrakenD, per endpoint and
@@ -142,7 +159,9 @@ def _samordning(
     item_model: type[NavModel],
     sequence_field: str | None,
     ident: str,
+    source: str,
     inferred: str = "",
+    **positional: Any,
 ) -> Feed:
     # The four samordning feeds differ only in path and item: same parameters, same `Feed<T>`.
     return Feed(
@@ -161,6 +180,10 @@ def _samordning(
         highest_field="sisteSekvensnummer",
         page_last_field="sisteLesteSekvensnummer",
         inferred=inferred,
+        source=(
+            f"navikt/samordning-hendelse-api @6b5c6d7 {source}; limit: nais/apiendpoints krakend-prod.yaml"
+        ),
+        **positional,
     )
 
 
@@ -179,6 +202,7 @@ FEEDS: tuple[Feed, ...] = (
         default_page_size=100,
         filter_all="ALLE",
         inferred="path and parameter names (only their descriptions are public)",
+        source="NAV API portal, nav-helse-v1-trygdehendelser",
     ),
     Feed(
         name="kuhr",
@@ -193,6 +217,10 @@ FEEDS: tuple[Feed, ...] = (
         max_page_size=100,
         default_page_size=100,
         inferred="everything: NAV publishes no contract; modelled like Trygdehendelser",
+        source=(
+            "nothing public; host as NAV's other helserefusjon APIs "
+            "(navikt/kuhr-krav-api-dokumentasjon @3efbfb1)"
+        ),
     ),
     _samordning(
         "vedtak",
@@ -200,16 +228,29 @@ FEEDS: tuple[Feed, ...] = (
         VedtakHendelse,
         None,
         "identifikator",
+        "FeedController.kt (positions renumbered by NAV in 917a4ab and e7d3c41)",
         inferred="item numbers: NAV's items have none; derived from their position",
+        optional_sequence_field="sekvensnummer",
+        identity_fields=("vedtakId", "ytelsesType", "fom"),
     ),
-    _samordning("ytelser", "/hendelser/ytelser", YtelseHendelse, "sekvensnummer", "identifikator"),
-    _samordning("personer", "/hendelser/personer", PersonHendelse, "sekvensnummer", "fnr"),
+    _samordning(
+        "ytelser",
+        "/hendelser/ytelser",
+        YtelseHendelse,
+        "sekvensnummer",
+        "identifikator",
+        "YtelseController.kt",
+    ),
+    _samordning(
+        "personer", "/hendelser/personer", PersonHendelse, "sekvensnummer", "fnr", "PersonFeedController.kt"
+    ),
     _samordning(
         "manglende-refusjonskrav",
         "/hendelser/manglendeRefusjonskrav",
         ManglendeRefusjonskravHendelse,
         "sekvensnummer",
         "fnr",
+        "ManglendeRefusjonFeedController.kt",
     ),
 )
 

@@ -3,19 +3,15 @@
 Field names are snake_case; the operations table says where each goes in NAV's HTTP request.
 """
 
-import re
 from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, SecretStr, TypeAdapter, field_serializer, field_validator
+from pydantic import AwareDatetime, Field, TypeAdapter, field_validator
 
 from nav_lookup_contracts._wire import WireModel
 from nav_lookup_contracts.ident import Ident
 from nav_lookup_contracts.nav.pensjon import SimulerAlderspensjonRequestV3
-
-_HEADER_VALUE = re.compile(r"[\x21-\x7e]+")
-"""Visible ASCII: what an HTTP header value can carry without being rewritten or split."""
 
 TOPIC_NAME_PATTERN = r"^[A-Za-z0-9._-]{1,249}$"
 """What Kafka accepts as a topic name."""
@@ -39,25 +35,17 @@ class LookupBase(WireModel):
 
 
 class ConsentMixin(WireModel):
-    consent_token: SecretStr | None = Field(
-        None, description="The person's Altinn consent token (base64), sent as NAV-Samtykke-Token."
+    consent_id: UUID | None = Field(
+        None,
+        description="The id of the person's Altinn 3 consent; the adapter asks Maskinporten for a "
+        "token carrying it.",
     )
 
-    @field_validator("consent_token", mode="before")
+    @field_validator("consent_id", mode="before")
     @classmethod
-    def _a_header_value_or_none(cls, value: object) -> object:
-        # An empty token is no token (CONSENT_REQUIRED, never sent); anything else becomes an HTTP
-        # header, so a CR, LF or non-ASCII character is the caller's error before any call is built.
-        if value == "":
-            return None
-        if isinstance(value, str) and not _HEADER_VALUE.fullmatch(value):
-            raise ValueError("consent_token must be visible ASCII characters only")
-        return value
-
-    @field_serializer("consent_token", when_used="json")
-    def _reveal_on_the_wire(self, token: SecretStr | None) -> str | None:
-        # The token must travel; SecretStr still hides it from repr() and logs.
-        return token.get_secret_value() if token is not None else None
+    def _empty_is_none(cls, value: object) -> object:
+        # An empty id is no consent (CONSENT_REQUIRED, NAV not called), not a malformed one.
+        return None if value == "" else value
 
 
 class MedlemskapsunntakGet(LookupBase):

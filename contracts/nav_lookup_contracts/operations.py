@@ -63,11 +63,16 @@ class Operation:
     params: tuple[Param, ...]
     request_model: type[lookups.LookupBase]
     result_type: Any
-    needs_consent: bool = False
+    consent_resource: str | None = None
+    """The Altinn 3 resource of the person's consent, for an API that needs one; the consent
+    travels in the Maskinporten token (`authorization_details`), not in a header."""
     # NAV answers an unknown person with 404 on some APIs, with an empty result on others, and
     # with 403 where the person must be tied to the caller (the simulation's TP scheme check).
     unknown_subject: Literal["not_found", "empty", "forbidden"] = "not_found"
     inferred: str = ""
+    """What of the row NAV's public material does not confirm; empty: the row is confirmed."""
+    source: str = ""
+    """Where the row was read: NAV's repository, file and commit, or the portal page."""
     error_model: type[NavModel] | None = None
     """The body NAV answers errors with, where it names the error (`nav_code` of the reply)."""
     forbidden: str = ""
@@ -78,9 +83,17 @@ class Operation:
     result_adapter: TypeAdapter[Any] = field(init=False, repr=False, compare=False)
     reply_model: type[OkReply[Any]] = field(init=False, repr=False, compare=False)
 
+    @property
+    def status(self) -> str:
+        return "inferred" if self.inferred else "confirmed"
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "result_adapter", TypeAdapter(self.result_type))
         object.__setattr__(self, "reply_model", OkReply[self.result_type])  # type: ignore[name-defined]
+
+    @property
+    def needs_consent(self) -> bool:
+        return self.consent_resource is not None
 
     @property
     def scopes(self) -> tuple[str, ...]:
@@ -120,7 +133,12 @@ class Placed:
     body: Any
 
 
-CONSENT_HEADER = "NAV-Samtykke-Token"
+CONSENT_TYPE = "urn:altinn:consent"
+"""`authorization_details[].type` of a Maskinporten grant for an Altinn 3 consent."""
+PERSON_URN_PREFIX = "urn:altinn:person:identifier-no:"
+"""`authorization_details[].from`: the person who consented, by fødselsnummer or D-nummer."""
+DSOP_CONSENT_RESOURCE = "nav_samtykke_dsop_aap-ufore"
+"""The Altinn 3 resource of consents to Uføreopplysninger and AAP (metadata fraogmed/tilogmed)."""
 
 MEDLEMSKAPSUNNTAK = Api(
     "medlemskapsunntak",
@@ -162,7 +180,16 @@ APIS: tuple[Api, ...] = (
     SIMULER_ALDERSPENSJON,
 )
 
-_CONSENT = Param("consent_token", CONSENT_HEADER, Where.HEADER)
+_AAP_INFERRED = (
+    "path, fnr header, consent in the token (as on Uføreopplysninger) and the response models, taken "
+    "from navikt/aap-arenaoppslag's DSOP views, deleted there in 5e1ca52 (the backend is Arena's own)"
+)
+_AAP_SOURCE = "NAV API portal, nav-arbeid-v1-aap (finnVedtakListe, finnMeldekortListe)"
+_HELSEREFUSJON_SOURCE = (
+    "nothing public; host as NAV's other helserefusjon APIs (navikt/frikortoppslag-api-dokumentasjon "
+    "@051dda5, navikt/kuhr-krav-api-dokumentasjon @3efbfb1)"
+)
+_CONSENT_FORBIDDEN = "the consent is not the person's, has expired, or does not cover the period asked for"
 _DSOP_PERIOD = (
     Param("fom_dato", "fomDato", Where.QUERY),
     Param("tom_dato", "tomDato", Where.QUERY),
@@ -181,6 +208,7 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
         request_model=lookups.MedlemskapsunntakGet,
         result_type=Medlemskapsunntak,
+        source="NAV API portal, nav-helse-v1-medlemskapsunntak and its OpenAPI export",
     ),
     Operation(
         name="medlemskapsunntak.search",
@@ -201,6 +229,10 @@ OPERATIONS: tuple[Operation, ...] = (
         result_type=list[Medlemskapsunntak],
         unknown_subject="empty",
         inferred="ident header name Nav-Personident (MEDL2's own); list params repeated",
+        source=(
+            "portal OpenAPI export (search); navikt/medlemskap-oppslag MedlClient.kt, "
+            "navikt/familie-ef-sak MedlClient.kt"
+        ),
     ),
     Operation(
         name="uforeopplysninger.get",
@@ -208,10 +240,16 @@ OPERATIONS: tuple[Operation, ...] = (
         scope="nav:helse/v1/uforeopplysninger",
         method="GET",
         path="/uforeopplysninger",
-        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD, _CONSENT),
+        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD),
         request_model=lookups.UforeopplysningerGet,
         result_type=UforedataProdusentDTO,
-        needs_consent=True,
+        source=(
+            "navikt/pensjon-ekstern-api @3524cd0 "
+            "docs/api/uforeopplysninger/apidocUforeopplysninger.yaml (a2b2db8: "
+            "NAV-Samtykke-Token only for Altinn 2)"
+        ),
+        consent_resource=DSOP_CONSENT_RESOURCE,
+        forbidden=_CONSENT_FORBIDDEN,
         unknown_subject="empty",
     ),
     Operation(
@@ -220,12 +258,14 @@ OPERATIONS: tuple[Operation, ...] = (
         scope="nav:arbeid/v1/aap",
         method="GET",
         path="/vedtak",
-        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD, _CONSENT),
+        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD),
         request_model=lookups.AapVedtak,
         result_type=VedtakResponse,
-        needs_consent=True,
+        consent_resource=DSOP_CONSENT_RESOURCE,
+        forbidden=_CONSENT_FORBIDDEN,
         unknown_subject="empty",
-        inferred="path, fnr header and response model (from NAV's aap-arenaoppslag)",
+        inferred=_AAP_INFERRED,
+        source=_AAP_SOURCE,
     ),
     Operation(
         name="aap.meldekort",
@@ -233,12 +273,14 @@ OPERATIONS: tuple[Operation, ...] = (
         scope="nav:arbeid/v1/aap",
         method="GET",
         path="/meldekort",
-        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD, _CONSENT),
+        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD),
         request_model=lookups.AapMeldekort,
         result_type=MeldekortResponse,
-        needs_consent=True,
+        consent_resource=DSOP_CONSENT_RESOURCE,
+        forbidden=_CONSENT_FORBIDDEN,
         unknown_subject="empty",
-        inferred="path, fnr header and response model (from NAV's aap-arenaoppslag)",
+        inferred=_AAP_INFERRED,
+        source=_AAP_SOURCE,
     ),
     Operation(
         name="frikort.brev",
@@ -250,6 +292,7 @@ OPERATIONS: tuple[Operation, ...] = (
         request_model=lookups.FrikortBrev,
         result_type=FrikortbrevListe,
         inferred="everything: NAV publishes no contract",
+        source=_HELSEREFUSJON_SOURCE,
     ),
     Operation(
         name="sareksport.samhandlere",
@@ -265,6 +308,7 @@ OPERATIONS: tuple[Operation, ...] = (
         request_model=lookups.SarEksport,
         result_type=SarEksportSide,
         inferred="everything: NAV publishes no contract",
+        source=_HELSEREFUSJON_SOURCE,
     ),
     Operation(
         name="pensjon.vedtaksinformasjon",
@@ -279,6 +323,11 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
         request_model=lookups.PensjonVedtaksinformasjon,
         result_type=Vedtaksinformasjon,
+        source=(
+            "navikt/pensjon-ekstern-api @3524cd0 "
+            "docs/api/alderspensjon/vedtaksinformasjon/apidocHentVedtaksinformasjon.yaml "
+            "(scope: 1ec3b72)"
+        ),
         # NAV's preferred scope; the v1 scope "skal fases ut" but is still accepted.
         other_scopes=("nav:pensjon/vedtaksinformasjon.read",),
     ),
@@ -295,6 +344,11 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
         request_model=lookups.PensjonSimulerAlderspensjon,
         result_type=AlderspensjonResultV3,
+        source=(
+            "navikt/pensjonssimulator @5c6579e SamhandlerAlderspensjonControllerV3.kt, "
+            "AlderspensjonResultMapperV3.kt, ControllerBase.kt; tp-nr doc deleted in "
+            "pensjon-ekstern-api 37d7674"
+        ),
         unknown_subject="forbidden",
         error_model=SimuleringFeil,
         forbidden="the person is not tied to the calling organisation's TP scheme",

@@ -3,12 +3,14 @@
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 from pydantic import SecretStr
 
 from adapter.nav.client import ApiEndpoint, NavClient, RetryPolicy
+from adapter.nav.consent_tokens import ConsentTokenCache
 from adapter.nav.errors import NavRejected, NavUnavailable
 from adapter.nav.sender import NavSender
 from adapter.nav.tokens import TokenCache, TokenEndpointError, TokenResponse
@@ -25,11 +27,16 @@ class StaticTokens:
         self.fail = fail
         self.count = 0
 
-    async def fetch(self, scope: str) -> TokenResponse:
+    async def fetch(
+        self, scope: str, authorization_details: list[dict[str, Any]] | None = None
+    ) -> TokenResponse:
         self.count += 1
         if self.fail:
             raise self.fail
-        return TokenResponse(access_token=SecretStr(f"tok-{self.count}"), token_type="Bearer", expires_in=120)
+        name = "consent-tok" if authorization_details else "tok"
+        return TokenResponse(
+            access_token=SecretStr(f"{name}-{self.count}"), token_type="Bearer", expires_in=120
+        )
 
 
 def _client(
@@ -55,6 +62,7 @@ def _client(
             transport=httpx.MockTransport(handler),
             tokens=TokenCache(fetcher=tokens or StaticTokens()),
             connect_timeout=3.0,
+            consent_tokens=ConsentTokenCache(fetcher=tokens or StaticTokens()),
         ),
         endpoints=endpoints,
         consumer_id="consumer-x",
@@ -112,12 +120,13 @@ async def test_no_subscription_key_for_apis_configured_without_one() -> None:
             "operation": op.name,
             "scope": op.scope,
             "ident": FNR,
-            "consent_token": "c2Ft",
+            "consent_id": str(uuid.uuid4()),
         }
     )
     await _client(handler).call(op, request)
     assert "ocp-apim-subscription-key" not in seen[0].headers
-    assert seen[0].headers["nav-samtykke-token"] == "c2Ft"
+    assert "nav-samtykke-token" not in seen[0].headers
+    assert seen[0].headers["authorization"] == "Bearer consent-tok-1"
 
 
 async def test_transient_failures_are_retried_with_jittered_backoff() -> None:

@@ -22,7 +22,7 @@ from nav_lookup_contracts.lookups import LOOKUP_REQUEST, LookupBase
 from nav_lookup_contracts.operations import APIS, OPERATIONS, Operation
 from nav_lookup_contracts.replies import ErrorCode
 from nav_sandbox import PEOPLE, UNKNOWN_IDENT, SandboxConfig, create_app
-from tests.sandbox.conftest import sample_values
+from tests.sandbox.conftest import about, sample_values
 
 URL = "http://sandbox"
 
@@ -62,7 +62,7 @@ async def test_every_operation_answers_with_navs_typed_result(nav: Nav, op: Oper
     "op", [op for op in OPERATIONS if "ident" in op.request_model.model_fields], ids=lambda op: op.name
 )
 async def test_the_unknown_person_is_not_found_or_empty_as_the_table_says(nav: Nav, op: Operation) -> None:
-    request = _request(op, {**sample_values(op, PEOPLE[0]), "ident": UNKNOWN_IDENT})
+    request = _request(op, about(sample_values(op, PEOPLE[0]), UNKNOWN_IDENT))
     if op.unknown_subject == "not_found":
         with pytest.raises(NavRejected) as rejected:
             await nav.client.call(op, request)

@@ -91,5 +91,5 @@ def set_environment(monkeypatch: pytest.MonkeyPatch, values: dict[str, str]) -> 
 
 
 def caller_reply_topic(lookups: LookupSettings, caller: str) -> str:
-    """The reply topic a caller reads and names in `reply_to`: the reply topic + its name."""
-    return f"{lookups.reply_topic}.{caller}"
+    """The reply topic a caller reads: its own, from the template."""
+    return lookups.reply_topic_of(caller)

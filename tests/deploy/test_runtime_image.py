@@ -25,6 +25,7 @@ from tests.support.stack import open_stack
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 LOCK = ROOT / "requirements.lock"
+CONTRACTS = "nav-lookup-contracts"
 NOT_IN_THE_IMAGE = (
     "nav_sandbox",
     "devtools",
@@ -68,10 +69,16 @@ def test_the_lock_pins_every_runtime_dependency_with_hashes() -> None:
     locked = _locked()
     text = LOCK.read_text()
     assert text.count("==") == len(locked) and text.count("--hash=sha256:") >= len(locked)
-    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    declared = [
+        line
+        for project in (ROOT, ROOT / "contracts")
+        for line in tomllib.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
+    ]
     for line in declared:
         requirement = Requirement(line)
         name = canonicalize_name(requirement.name)
+        if name == CONTRACTS:
+            continue  # built from ./contracts beside the adapter, not fetched
         assert name in locked, f"{name} is not in requirements.lock: run `make lock`"
         assert requirement.specifier.contains(locked[name]), f"{name}=={locked[name]}: run `make lock`"
 
@@ -96,14 +103,14 @@ def test_the_dockerfile_installs_the_lock_and_runs_nav_adapter_as_a_numeric_user
 def test_the_runtime_environment_holds_the_lock_and_the_adapter_only(runtime: RuntimeEnvironment) -> None:
     probe = "import importlib.util, sys; print(*[m for m in sys.argv[1:] if importlib.util.find_spec(m)])"
     found = subprocess.run(
-        [str(runtime.bin("python")), "-c", probe, "adapter", "contracts", *NOT_IN_THE_IMAGE],
+        [str(runtime.bin("python")), "-c", probe, "adapter", "nav_lookup_contracts", *NOT_IN_THE_IMAGE],
         env=runtime.env(),
         cwd=runtime.work,
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split()
-    assert found == ["adapter", "contracts"]
+    assert found == ["adapter", "nav_lookup_contracts"]
     listed = subprocess.run(
         [str(runtime.bin("python")), "-m", "pip", "list", "--format=freeze"],
         env=runtime.env(),
@@ -115,7 +122,7 @@ def test_the_runtime_environment_holds_the_lock_and_the_adapter_only(runtime: Ru
     extra = (
         {canonicalize_name(n) for n in installed}
         - set(_locked())
-        - {"nav-kafka-adapter", "pip", "setuptools"}
+        - {"nav-kafka-adapter", CONTRACTS, "pip", "setuptools"}
     )
     assert not extra, f"installed but not locked: {extra}"
     assert not runtime.bin("nav-sandbox").exists()

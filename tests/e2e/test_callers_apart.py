@@ -12,13 +12,13 @@ from adapter.kafka.topics import ensure_topics
 from devtools.request_tool import build_request, request_reply
 from nav_lookup_contracts import ErrorCode
 from nav_lookup_contracts import headers as h
-from nav_sandbox import PEOPLE
+from nav_sandbox import PEOPLE, consent_of
 from tests.support.processes import AdapterProcess
 from tests.support.stack import open_stack
 
 pytestmark = pytest.mark.e2e
 
-CONSENT = "c2FtdHlra2UtdG9rZW4="
+CONSENT = str(consent_of(PEOPLE[0].ident).id)
 
 
 async def test_a_second_caller_reusing_a_request_id_gets_its_own_evaluation(
@@ -34,7 +34,7 @@ async def test_a_second_caller_reusing_a_request_id_gets_its_own_evaluation(
                 "operation": "aap.vedtak",
                 "scope": "nav:arbeid/v1/aap",
                 "ident": PEOPLE[0].ident,
-                "consent_token": CONSENT,
+                "consent_id": CONSENT,
             }
             await stack.send_raw("team-a", orjson.dumps(body), key=request_id.encode())
             first = await stack.reply_for(request_id, timeout=90)
@@ -141,24 +141,27 @@ async def test_hostile_field_values_are_the_callers_error_never_internal(
             fullwidth = "".join(chr(ord("０") + int(c)) for c in PEOPLE[0].ident)
             cases = {
                 "fullwidth ident": (
-                    {"ident": fullwidth, "consent_token": CONSENT},
+                    {"ident": fullwidth, "consent_id": CONSENT},
                     ErrorCode.INVALID_REQUEST,
                 ),
-                "CRLF in the token": (
-                    {"ident": PEOPLE[0].ident, "consent_token": CONSENT + "\r\nX-Injected: 1"},
+                "CRLF in the consent id": (
+                    {"ident": PEOPLE[0].ident, "consent_id": CONSENT + "\r\nX-Injected: 1"},
                     ErrorCode.INVALID_REQUEST,
                 ),
-                "non-ASCII token": (
-                    {"ident": PEOPLE[0].ident, "consent_token": "tøken"},
+                "non-ASCII consent id": (
+                    {"ident": PEOPLE[0].ident, "consent_id": "tøken"},
                     ErrorCode.INVALID_REQUEST,
                 ),
-                "empty token": ({"ident": PEOPLE[0].ident, "consent_token": ""}, ErrorCode.CONSENT_REQUIRED),
+                "empty consent id": (
+                    {"ident": PEOPLE[0].ident, "consent_id": ""},
+                    ErrorCode.CONSENT_REQUIRED,
+                ),
                 "number for a date": (
-                    {"ident": PEOPLE[0].ident, "consent_token": CONSENT, "fom_dato": 0},
+                    {"ident": PEOPLE[0].ident, "consent_id": CONSENT, "fom_dato": 0},
                     ErrorCode.INVALID_REQUEST,
                 ),
                 "null for an optional field": (
-                    {"ident": PEOPLE[0].ident, "consent_token": CONSENT, "tom_dato": None},
+                    {"ident": PEOPLE[0].ident, "consent_id": CONSENT, "tom_dato": None},
                     ErrorCode.INVALID_REQUEST,
                 ),
             }

@@ -8,14 +8,14 @@ import orjson
 import pytest
 
 from nav_lookup_contracts import OPERATIONS_BY_NAME, ErrorCode
-from nav_sandbox import PEOPLE, UNKNOWN_IDENT
+from nav_sandbox import PEOPLE, UNKNOWN_IDENT, consent_of
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
 
 PERSON = PEOPLE[0]
 TPNR = sorted(PERSON.tp_ordninger)[0] if PERSON.tp_ordninger else "3010"
-CONSENT = "c2FtdHlra2UtdG9rZW4="
+CONSENT = str(consent_of(PERSON.ident).id)
 
 SIMULERING = {
     "fnr": PERSON.ident,
@@ -29,9 +29,9 @@ EVERY_OPERATION: dict[str, dict[str, Any]] = {
         "inkluder_sporingsinfo": True,
     },
     "medlemskapsunntak.search": {"ident": PERSON.ident},
-    "uforeopplysninger.get": {"ident": PERSON.ident, "consent_token": CONSENT},
-    "aap.vedtak": {"ident": PERSON.ident, "consent_token": CONSENT},
-    "aap.meldekort": {"ident": PERSON.ident, "consent_token": CONSENT},
+    "uforeopplysninger.get": {"ident": PERSON.ident, "consent_id": CONSENT},
+    "aap.vedtak": {"ident": PERSON.ident, "consent_id": CONSENT},
+    "aap.meldekort": {"ident": PERSON.ident, "consent_id": CONSENT},
     "frikort.brev": {"ident": PERSON.ident},
     "sareksport.samhandlere": {"side": 0, "antall": 5},
     "pensjon.vedtaksinformasjon": {"ident": PERSON.ident, "tpnr": TPNR, "fom": "2020-01-01"},
@@ -77,13 +77,13 @@ async def test_bad_ident_is_invalid_request_and_nav_is_not_called(stack: Stack) 
 
 
 async def test_forbidden_scope_for_this_caller(stack: Stack) -> None:
-    reply = await stack.ask("aap.vedtak", caller="team-limited", ident=PERSON.ident, consent_token=CONSENT)
+    reply = await stack.ask("aap.vedtak", caller="team-limited", ident=PERSON.ident, consent_id=CONSENT)
     assert reply["error"]["code"] == ErrorCode.SCOPE_NOT_ALLOWED
     allowed = await stack.ask("medlemskapsunntak.search", caller="team-limited", ident=PERSON.ident)
     assert allowed["status"] == "ok"
 
 
-async def test_missing_consent_token(stack: Stack) -> None:
+async def test_missing_consent(stack: Stack) -> None:
     reply = await stack.ask("uforeopplysninger.get", ident=PERSON.ident)
     assert reply["error"]["code"] == ErrorCode.CONSENT_REQUIRED
 
@@ -97,7 +97,7 @@ async def test_unknown_subject_is_not_found(stack: Stack) -> None:
 
 
 async def test_unknown_person_on_dsop_apis_is_an_empty_result(stack: Stack) -> None:
-    reply = await stack.ask("aap.vedtak", ident=UNKNOWN_IDENT, consent_token=CONSENT)
+    reply = await stack.ask("aap.vedtak", ident=UNKNOWN_IDENT, consent_id=str(consent_of(UNKNOWN_IDENT).id))
     assert reply["status"] == "ok" and reply["result"]["vedtaksliste"] == []
 
 

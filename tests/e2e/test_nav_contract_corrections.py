@@ -1,6 +1,8 @@
 """NAV's contracts as NAV's own code has them, through the running `nav-adapter lookups` process:
 the scopes Vedtaksinformasjon accepts, Simuler Alderspensjon's errors, Altinn 3 consent."""
 
+import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -95,3 +97,89 @@ async def test_a_simulation_for_a_person_outside_the_callers_scheme_is_forbidden
     simulering = {**SIMULERING, "fnr": UNKNOWN_IDENT}
     reply = await stack.ask("pensjon.simuler_alderspensjon", timeout=90, tpnr=TPNR, simulering=simulering)
     assert reply["error"]["code"] == ErrorCode.FORBIDDEN and reply["error"]["http_status"] == 403
+
+
+CONSENT_OPERATIONS = ("uforeopplysninger.get", "aap.vedtak", "aap.meldekort")
+
+
+async def _consents(stack: Stack) -> dict[str, dict[str, Any]]:
+    listed = (await stack.http.get("/_sandbox/consents")).json()["consents"]
+    return {c["id"]: c for c in listed}
+
+
+@pytest.mark.parametrize("operation", CONSENT_OPERATIONS)
+async def test_a_lookup_with_the_persons_altinn_3_consent_is_answered(
+    running: tuple[Stack, AdapterProcess], operation: str
+) -> None:
+    stack, _ = running
+    consent = next(c for c in (await _consents(stack)).values() if c["person"] == PERSON.ident)
+    reply = await stack.ask(operation, timeout=90, ident=PERSON.ident, consent_id=consent["id"])
+    assert reply["status"] == "ok", reply
+    seen = [r for r in await _requests_to(stack, operation)]
+    assert seen and all("nav-samtykke-token" not in r["headers"] for r in seen)
+
+
+@pytest.mark.parametrize("operation", CONSENT_OPERATIONS)
+async def test_a_consent_of_another_person_is_forbidden(
+    running: tuple[Stack, AdapterProcess], operation: str
+) -> None:
+    stack, _ = running
+    theirs = next(c for c in (await _consents(stack)).values() if c["person"] == PEOPLE[1].ident)
+    reply = await stack.ask(operation, timeout=90, ident=PERSON.ident, consent_id=theirs["id"])
+    assert reply["error"]["code"] == ErrorCode.FORBIDDEN and reply["error"]["http_status"] == 403
+    assert PERSON.ident not in str(reply) and PEOPLE[1].ident not in str(reply)
+
+
+async def test_a_period_outside_the_consent_is_forbidden(running: tuple[Stack, AdapterProcess]) -> None:
+    stack, _ = running
+    short = next(
+        c
+        for c in (await _consents(stack)).values()
+        if c["person"] == PERSON.ident and c["fraogmed"] == "2024-01-01"
+    )
+    inside = await stack.ask(
+        "uforeopplysninger.get", timeout=90, ident=PERSON.ident, consent_id=short["id"], fom_dato="2024-03-01"
+    )
+    assert inside["status"] == "ok", inside
+    outside = await stack.ask(
+        "uforeopplysninger.get", timeout=90, ident=PERSON.ident, consent_id=short["id"], fom_dato="2023-03-01"
+    )
+    assert outside["error"]["code"] == ErrorCode.FORBIDDEN and outside["error"]["http_status"] == 403
+
+
+async def test_an_expired_or_unknown_consent_is_forbidden(running: tuple[Stack, AdapterProcess]) -> None:
+    stack, _ = running
+    expired = next(c for c in (await _consents(stack)).values() if c["expired"])
+    reply = await stack.ask("aap.vedtak", timeout=90, ident=expired["person"], consent_id=expired["id"])
+    assert reply["error"]["code"] == ErrorCode.FORBIDDEN and reply["error"]["http_status"] == 403
+    unknown = await stack.ask("aap.vedtak", timeout=90, ident=PERSON.ident, consent_id=str(uuid.uuid4()))
+    assert unknown["error"]["code"] == ErrorCode.FORBIDDEN and "http_status" not in unknown["error"]
+
+
+async def test_no_consent_is_consent_required_and_nav_is_not_called(
+    running: tuple[Stack, AdapterProcess],
+) -> None:
+    stack, _ = running
+    before = (await stack.http.get("/_sandbox/stats")).json()
+    for operation in CONSENT_OPERATIONS:
+        reply = await stack.ask(operation, timeout=90, ident=PERSON.ident)
+        assert reply["error"]["code"] == ErrorCode.CONSENT_REQUIRED
+        assert not reply["error"]["retryable"]
+    after = (await stack.http.get("/_sandbox/stats")).json()
+    assert after["requests"] == before["requests"]
+    assert after["consent_token_fetches"] == before["consent_token_fetches"]
+
+
+async def test_many_lookups_on_one_consent_make_one_grant(running: tuple[Stack, AdapterProcess]) -> None:
+    stack, _ = running
+    person = PEOPLE[4]
+    consent = next(c for c in (await _consents(stack)).values() if c["person"] == person.ident)
+    replies = await asyncio.gather(
+        *(
+            stack.ask("aap.meldekort", timeout=90, ident=person.ident, consent_id=consent["id"])
+            for _ in range(50)
+        )
+    )
+    assert all(r["status"] == "ok" for r in replies), replies[0]
+    grants = (await stack.http.get("/_sandbox/stats")).json()["consent_token_fetches"]
+    assert grants[consent["id"]] == 1

@@ -28,7 +28,7 @@ def test_a_dev_start_logs_no_warning_and_prints_the_whole_reply(tmp_path: Path) 
         printed = dev.out.read_text()
         warnings = [line for line in printed.splitlines() if re.search(r"\b(WARNING|ERROR)\b", line)]
         assert not warnings, "\n".join(warnings)
-        reply_text = printed.split("Reply on nav.lookup.v1.replies:\n", 1)[1].split("\n\nTry next", 1)[0]
+        reply_text = re.split(r"Reply on \S+:\n", printed, maxsplit=1)[1].split("\n\nTry next", 1)[0]
         reply = orjson.loads(reply_text)  # whole: a cut reply would not parse
         assert reply["status"] == "ok"
         assert len(reply["result"]) == 2  # both of the person's unntak, as the sandbox lists them

@@ -81,3 +81,35 @@ async def test_a_503_storm_from_pensjon_gw_is_backed_off_not_an_outage(
             assert process.terminate() == 0
         finally:
             process.kill()
+
+
+async def test_the_bridge_keeps_under_pensjon_gws_limit_per_endpoint_with_every_tpnr_sharing_it(
+    kafka_bootstrap: str, dev_keys: DevKeys, tmp_path: Path
+) -> None:
+    # pensjon-gw's 100 a minute per endpoint, scaled down so that a wrong bucket shows soon.
+    per_minute = 6
+    async with feed_sandbox(kafka_bootstrap, dev_keys) as sandbox:
+        switched = await sandbox.http.post("/_sandbox/gateway-limit", json={"per_minute": per_minute})
+        switched.raise_for_status()
+        entries = [
+            {"feed": "samordning.ytelser", "tpnr": "3010", "page_size": 25},
+            {"feed": "samordning.ytelser", "tpnr": "3200", "page_size": 25},
+            {"feed": "samordning.personer", "tpnr": "3010", "page_size": 25},
+        ]
+        bridge = bridge_settings(sandbox, entries, requests_per_minute={"samordning": per_minute})
+        process = BridgeProcess(sandbox, bridge, tmp_path / "bridge.log", http_port=bridge.http_port)
+        try:
+            process.start()
+            for feed in bridge.configured_feeds():
+                records = await wait_for_records(kafka_bootstrap, feed.topic, 20, kind="event", timeout=90)
+                counts = tally(records, await sandbox.numbers(feed.feed.name, feed.tpnr))
+                assert (counts.missing, counts.duplicated) == (0, 0), counts.line(feed.id)
+            # Past the bucket's burst, the two ytelser feeds poll on through one shared bucket.
+            await asyncio.sleep(5)
+            limit = (await sandbox.http.get("/_sandbox/gateway-limit")).json()
+            assert limit["refused"] == 0, "the bridge went over an endpoint's limit"
+            stats = (await sandbox.http.get("/_sandbox/stats")).json()["requests"]
+            assert stats["samordning.ytelser"]["200"] >= 5  # the burst, then paced: not stopped
+            assert process.terminate() == 0
+        finally:
+            process.kill()

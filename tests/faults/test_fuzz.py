@@ -56,7 +56,7 @@ request_like = st.fixed_dictionaries(
         "ident": st.from_regex(r"\d{11}", fullmatch=True) | st.text(max_size=20),
         "reply_to": st.none() | st.text(max_size=30),
         "unntak_id": json_values,
-        "consent_token": json_values,
+        "consent_id": st.uuids().map(str) | json_values,
         "deadline": json_values,
         "simulering": json_values,
     },

@@ -16,14 +16,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from nav_lookup_contracts.operations import Operation
-from nav_sandbox import GRANT_TYPE, Person, SandboxConfig, create_app
+from nav_lookup_contracts.operations import CONSENT_TYPE, PERSON_URN_PREFIX, Operation
+from nav_sandbox import GRANT_TYPE, Person, SandboxConfig, consent_of, create_app
 
 BASE_URL = "http://sandbox"
 ISSUER = f"{BASE_URL}/"
 CLIENT_ID = SandboxConfig().client_id
 KID = "sandbox-test-key"
-CONSENT_TOKEN = "c2FuZGJveC1zYW10eWtrZQ=="
 SUBSCRIPTION_KEY = SandboxConfig().subscription_key
 
 
@@ -104,7 +103,7 @@ def nav_request(op: Operation, values: Mapping[str, Any]) -> dict[str, Any]:
 
 def sample_values(op: Operation, person: Person) -> dict[str, Any]:
     """Request fields that find `person`'s data for `op`."""
-    common = {"ident": person.ident, "consent_token": CONSENT_TOKEN}
+    common = {"ident": person.ident, "consent_id": consent_of(person.ident).id}
     values: dict[str, dict[str, Any]] = {
         "medlemskapsunntak.get": {
             "unntak_id": person.medlemskapsunntak[0].unntakId,
@@ -131,6 +130,19 @@ def sample_values(op: Operation, person: Person) -> dict[str, Any]:
     return values[op.name]
 
 
+def consent_details(consent_id: Any, ident: str) -> list[dict[str, str]]:
+    """A grant's `authorization_details` for an Altinn 3 consent, as the adapter sends it."""
+    return [{"type": CONSENT_TYPE, "id": str(consent_id), "from": PERSON_URN_PREFIX + ident}]
+
+
+def about(values: Mapping[str, Any], ident: str) -> dict[str, Any]:
+    """`values` asking about `ident` instead, with that person's consent where one is needed."""
+    changed = {**values, "ident": ident}
+    if "consent_id" in values:
+        changed["consent_id"] = consent_of(ident).id
+    return changed
+
+
 @dataclass
 class Sandbox:
     client: httpx.AsyncClient
@@ -140,12 +152,15 @@ class Sandbox:
     async def fetch_token(self, assertion: str) -> httpx.Response:
         return await self.client.post("/token", data={"grant_type": GRANT_TYPE, "assertion": assertion})
 
-    async def token(self, scope: str) -> str:
-        if scope not in self._tokens:
-            response = await self.fetch_token(self.grant(scope))
+    async def token(self, scope: str, consent: tuple[Any, str] | None = None) -> str:
+        """A token for `scope`; with `consent` (id, ident), one carrying that Altinn 3 consent."""
+        key = scope if consent is None else f"{scope} {consent[0]} {consent[1]}"
+        if key not in self._tokens:
+            extra = None if consent is None else {"authorization_details": consent_details(*consent)}
+            response = await self.fetch_token(self.grant(scope, extra=extra))
             assert response.status_code == 200, response.text
-            self._tokens[scope] = response.json()["access_token"]
-        return self._tokens[scope]
+            self._tokens[key] = response.json()["access_token"]
+        return self._tokens[key]
 
     async def call(
         self,
@@ -160,7 +175,10 @@ class Sandbox:
         kwargs = nav_request(op, values)
         headers = kwargs["headers"]
         if token == "":
-            token = await self.token(op.scope)
+            consent = values.get("consent_id")
+            token = await self.token(
+                op.scope, None if consent is None else (consent, str(values.get("ident")))
+            )
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         if subscription_key is not None:

@@ -1,5 +1,6 @@
 import itertools
 import time
+import uuid
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -7,9 +8,19 @@ from typing import Any
 import httpx
 import pytest
 
-from nav_lookup_contracts.operations import CONSENT_HEADER, OPERATIONS, OPERATIONS_BY_NAME, Operation
-from nav_sandbox import PEOPLE, UNKNOWN_IDENT, Person, SandboxConfig, create_app
-from tests.sandbox.conftest import BASE_URL, GrantBuilder, Sandbox, sample_values
+from nav_lookup_contracts.operations import OPERATIONS, OPERATIONS_BY_NAME, Operation
+from nav_sandbox import (
+    CONSENTS,
+    EXPIRED_CONSENT,
+    PEOPLE,
+    SHORT_CONSENT,
+    UNKNOWN_IDENT,
+    Person,
+    SandboxConfig,
+    consent_of,
+    create_app,
+)
+from tests.sandbox.conftest import BASE_URL, GrantBuilder, Sandbox, about, consent_details, sample_values
 
 OP = OPERATIONS_BY_NAME
 SEARCH = OP["medlemskapsunntak.search"]
@@ -37,7 +48,7 @@ async def test_every_person_has_data_for_every_operation(
     if isinstance(result, list):
         assert result
     if op.unknown_subject == "empty":
-        nobody = await sandbox.call(op, {**sample_values(op, who), "ident": UNKNOWN_IDENT})
+        nobody = await sandbox.call(op, about(sample_values(op, who), UNKNOWN_IDENT))
         assert nobody.status_code == 200
         assert response.content != nobody.content
 
@@ -97,12 +108,81 @@ async def test_no_subscription_key_is_needed_on_pensjon_gw(sandbox: Sandbox) -> 
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("op", [op for op in OPERATIONS if op.needs_consent], ids=_name)
-async def test_403_without_the_consent_token(sandbox: Sandbox, op: Operation) -> None:
+CONSENT_OPS = [op for op in OPERATIONS if op.needs_consent]
+
+
+@pytest.mark.parametrize("op", CONSENT_OPS, ids=_name)
+async def test_403_for_a_token_without_an_altinn_3_consent(sandbox: Sandbox, op: Operation) -> None:
     values = sample_values(op, PEOPLE[0])
-    response = await sandbox.call(op, values, drop_headers=[CONSENT_HEADER])
+    response = await sandbox.call(op, values, token=await sandbox.token(op.scope))
     assert response.status_code == 403
-    assert CONSENT_HEADER in response.json()["message"]
+    assert "consent" in response.json()["message"]
+
+
+@pytest.mark.parametrize("op", CONSENT_OPS, ids=_name)
+async def test_403_for_a_consent_of_another_person(sandbox: Sandbox, op: Operation) -> None:
+    values = {**sample_values(op, PEOPLE[0]), "consent_id": consent_of(PEOPLE[1].ident).id}
+    response = await sandbox.call(op, values)
+    assert response.status_code == 403
+    assert "person" in response.json()["message"] and PEOPLE[0].ident not in response.text
+
+
+@pytest.mark.parametrize("op", CONSENT_OPS, ids=_name)
+async def test_403_for_an_expired_consent(sandbox: Sandbox, op: Operation) -> None:
+    values = {**sample_values(op, PEOPLE[0]), "consent_id": EXPIRED_CONSENT.id}
+    response = await sandbox.call(op, values)
+    assert response.status_code == 403
+    assert "expired" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        {"fom_dato": date(2023, 6, 1)},
+        {"tom_dato": date(2025, 2, 1)},
+        {},  # the consent's own period then: inside
+    ],
+    ids=["starts before", "ends after", "none asked"],
+)
+async def test_403_for_a_period_outside_the_consent(sandbox: Sandbox, period: dict[str, date]) -> None:
+    op = OP["uforeopplysninger.get"]
+    values = {**sample_values(op, PEOPLE[0]), "consent_id": SHORT_CONSENT.id, **period}
+    response = await sandbox.call(op, values)
+    assert response.status_code == (200 if not period else 403), response.text
+
+
+async def test_maskinporten_refuses_a_grant_for_an_unknown_consent(sandbox: Sandbox) -> None:
+    details = consent_details(uuid.uuid4(), PEOPLE[0].ident)
+    response = await sandbox.fetch_token(
+        sandbox.grant("nav:arbeid/v1/aap", extra={"authorization_details": details})
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_authorization_details"
+    assert PEOPLE[0].ident not in response.text
+
+
+async def test_maskinporten_issues_a_token_carrying_the_consent(sandbox: Sandbox) -> None:
+    consent = consent_of(PEOPLE[2].ident)
+    details = consent_details(consent.id, PEOPLE[2].ident)
+    response = await sandbox.fetch_token(
+        sandbox.grant("nav:arbeid/v1/aap", extra={"authorization_details": details})
+    )
+    assert response.status_code == 200, response.text
+    carried = response.json()["authorization_details"]
+    assert [(d["type"], d["id"], d["from"]) for d in carried] == [
+        (d["type"], d["id"], d["from"]) for d in details
+    ]
+    rights = carried[0]["consentRights"][0]
+    assert rights["resource"] == [{"type": "urn:altinn:resource", "value": "nav_samtykke_dsop_aap-ufore"}]
+    assert set(rights["metadata"]) == {"fraogmed", "tilogmed"}
+
+
+async def test_the_consents_are_listed_beside_the_people(sandbox: Sandbox) -> None:
+    listed = (await sandbox.client.get("/_sandbox/consents")).json()["consents"]
+    assert {c["id"] for c in listed} == {str(c.id) for c in CONSENTS}
+    people = {p.ident for p in PEOPLE} | {UNKNOWN_IDENT}
+    assert all(c["person"] in people and c["resource"] == "nav_samtykke_dsop_aap-ufore" for c in listed)
+    assert [c["expired"] for c in listed if c["id"] == str(EXPIRED_CONSENT.id)] == [True]
 
 
 @pytest.mark.parametrize(
@@ -146,7 +226,7 @@ async def test_an_unknown_subject_is_404_or_empty_as_the_table_says(sandbox: San
     elif "simulering" in values:
         values["simulering"] = {**values["simulering"], "fnr": UNKNOWN_IDENT}
     else:
-        values["ident"] = UNKNOWN_IDENT
+        values = about(values, UNKNOWN_IDENT)
     response = await sandbox.call(op, values)
     if op.unknown_subject == "not_found":
         assert response.status_code == 404
@@ -285,9 +365,8 @@ async def test_requests_are_recorded_without_secrets(sandbox: Sandbox) -> None:
     assert headers["nav-consumer-id"] == "sandbox-tests"
     assert headers["nav-call-id"]
     assert headers["authorization"] == headers["ocp-apim-subscription-key"] == "[redacted]"
-    assert headers[CONSENT_HEADER.lower()] == "[redacted]"
     assert headers["fnr"] == PEOPLE[0].ident[:6] + "*****"
-    token = await sandbox.token(op.scope)
+    token = await sandbox.token(op.scope, (consent_of(PEOPLE[0].ident).id, PEOPLE[0].ident))
     assert token not in str(recorded)
     assert PEOPLE[0].ident not in str(recorded)
 

@@ -32,6 +32,11 @@ def test_the_sandbox_logs_nothing() -> None:
 def test_public_names() -> None:
     assert sorted(nav_sandbox.__all__) == sorted(
         [
+            "CONSENTS",
+            "EXPIRED_CONSENT",
+            "SHORT_CONSENT",
+            "Altinn3Consent",
+            "consent_of",
             "GRANT_TYPE",
             "PEOPLE",
             "SAMHANDLERE",

@@ -122,7 +122,7 @@ async def test_reset_forgets_tokens_faults_and_stats(sandbox: Sandbox) -> None:
     await _fault(sandbox, status=503)
     assert (await sandbox.client.post("/_sandbox/reset")).status_code == 204
     stats = (await sandbox.client.get("/_sandbox/stats")).json()
-    assert stats == {"token_fetches": {}, "requests": {}}
+    assert stats == {"token_fetches": {}, "consent_token_fetches": {}, "requests": {}}
     assert (await sandbox.client.get("/_sandbox/requests")).json() == []
     after = await sandbox.call(OP, sample_values(OP, PEOPLE[0]), token=token)
     assert after.status_code == 401

@@ -146,3 +146,40 @@ def test_a_rate_makes_events_as_time_passes() -> None:
     assert feeds.log(TRYGD, None).highest == 10
     now[0] += 10
     assert feeds.log(TRYGD, None).highest == 25
+
+
+async def test_vedtak_renumbering_deletes_and_reveals_rows_and_moves_positions(sandbox: Sandbox) -> None:
+    control = "/_sandbox/feeds/samordning.vedtak"
+    before = (await sandbox.client.get(control, params={"tpnr": "3010"})).json()["events"]
+    ids = [e["item"]["vedtakId"] for e in before]
+    deleted = await sandbox.client.post(f"{control}/renumber", json={"tpnr": "3010", "at": 5, "delete": 3})
+    assert deleted.json()["highest"] == len(ids) - 3
+    page = (await _get(sandbox, VEDTAK, **_query(VEDTAK, 5, 2))).json()
+    assert [i["vedtakId"] for i in page["hendelser"]] == ids[7:9]
+    assert page["sisteSekvensnummer"] == len(ids) - 3
+    revealed = await sandbox.client.post(f"{control}/renumber", json={"tpnr": "3010", "at": 2, "insert": 2})
+    assert revealed.json()["highest"] == len(ids) - 1
+    after = (await sandbox.client.get(control, params={"tpnr": "3010"})).json()["events"]
+    now = [e["item"]["vedtakId"] for e in after]
+    assert now[0] == ids[0] and now[3:] == [*ids[1:4], *ids[7:]]
+    assert len(set(now)) == len(now), "a revealed row is a new vedtak"
+    appended = await sandbox.client.post(f"{control}/events", json={"tpnr": "3010", "count": 2})
+    assert appended.json()["highest"] == len(now) + 2
+    latest = (await sandbox.client.get(control, params={"tpnr": "3010"})).json()["events"]
+    assert len({e["item"]["vedtakId"] for e in latest}) == len(latest)
+    numbered = await sandbox.client.post("/_sandbox/feeds/samordning.ytelser/renumber", json={"tpnr": "3010"})
+    assert numbered.status_code == 400
+
+
+async def test_the_gateway_limit_is_per_endpoint_and_answered_with_503(sandbox: Sandbox) -> None:
+    personer = FEEDS_BY_NAME["samordning.personer"]
+    assert (await sandbox.client.get("/_sandbox/gateway-limit")).json()["per_minute"] is None
+    switched = await sandbox.client.post("/_sandbox/gateway-limit", json={"per_minute": 3})
+    assert switched.json() == {"per_minute": 3, "refused": 0}
+    statuses = [(await _get(sandbox, YTELSER, **_query(YTELSER, 1, 5))).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 503]
+    # Another endpoint of the same API has its own count; other APIs have none.
+    assert (await _get(sandbox, personer, **_query(personer, 1, 5))).status_code == 200
+    assert all([(await _get(sandbox, TRYGD, **_query(TRYGD, 1, 5))).status_code == 200 for _ in range(5)])
+    await sandbox.client.post("/_sandbox/gateway-limit", json={"per_minute": None})
+    assert (await _get(sandbox, YTELSER, **_query(YTELSER, 1, 5))).status_code == 200

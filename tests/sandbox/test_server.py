@@ -14,8 +14,8 @@ import pytest
 import uvicorn
 
 from nav_lookup_contracts.operations import OPERATIONS_BY_NAME
-from nav_sandbox import GRANT_TYPE, PEOPLE, SandboxConfig, create_app
-from tests.sandbox.conftest import CONSENT_TOKEN, SUBSCRIPTION_KEY, GrantBuilder
+from nav_sandbox import GRANT_TYPE, PEOPLE, SandboxConfig, consent_of, create_app
+from tests.sandbox.conftest import SUBSCRIPTION_KEY, GrantBuilder, consent_details
 from tests.support.tls import make_sandbox_tls
 
 OP = OPERATIONS_BY_NAME["uforeopplysninger.get"]
@@ -51,7 +51,18 @@ async def _lookup(base_url: str, grant: GrantBuilder, verify: ssl.SSLContext | b
         assert well_known["issuer"] == f"{base_url}/"
         token = await client.post(
             well_known["token_endpoint"],
-            data={"grant_type": GRANT_TYPE, "assertion": grant(OP.scope, aud=well_known["issuer"])},
+            data={
+                "grant_type": GRANT_TYPE,
+                "assertion": grant(
+                    OP.scope,
+                    aud=well_known["issuer"],
+                    extra={
+                        "authorization_details": consent_details(
+                            consent_of(PEOPLE[1].ident).id, PEOPLE[1].ident
+                        )
+                    },
+                ),
+            },
         )
         assert token.status_code == 200, token.text
         return await client.get(
@@ -60,7 +71,6 @@ async def _lookup(base_url: str, grant: GrantBuilder, verify: ssl.SSLContext | b
                 "Authorization": f"Bearer {token.json()['access_token']}",
                 "Ocp-Apim-Subscription-Key": SUBSCRIPTION_KEY,
                 "fnr": PEOPLE[1].ident,
-                "NAV-Samtykke-Token": CONSENT_TOKEN,
                 "Nav-Call-Id": "call-1",
             },
         )

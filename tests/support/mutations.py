@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 
 from nav_lookup_contracts import OPERATIONS
-from nav_sandbox import PEOPLE
+from nav_sandbox import PEOPLE, consent_of
 
 _IDENTS = [p.ident for p in PEOPLE]
 _BAD_IDENTS = ["13097248032", "1234567890", "abcdefghijk", "", "0" * 11, "9" * 11, "13097248022" * 100]
@@ -48,7 +48,7 @@ def valid_request(rng: random.Random) -> dict[str, Any]:
         "operation": "aap.vedtak",
         "scope": "nav:arbeid/v1/aap",
         "ident": ident,
-        "consent_token": "c2FtdHlra2U=",
+        "consent_id": str(consent_of(ident).id),
     }
 
 

@@ -356,3 +356,19 @@ def test_feed_ids() -> None:
     for bad in ("samordning.vedtak", "kuhr.3010", "samordning.vedtak.30100", "nope"):
         with pytest.raises(ValueError, match="not a feed id"):
             parse_feed_id(bad)
+
+
+def test_the_rate_bucket_is_per_endpoint_and_shared_by_every_tpnr() -> None:
+    from adapter.bridge.app import rate_limiters
+
+    bridge = BridgeSettings.model_validate(
+        {
+            "feeds": ["samordning.ytelser", "samordning.personer", "trygdehendelser"],
+            "samordning_tpnr": ["3010", "3200"],
+        }
+    )
+    buckets = rate_limiters(bridge, bridge.configured_feeds())
+    assert buckets["samordning.ytelser.3010"] is buckets["samordning.ytelser.3200"]
+    assert buckets["samordning.personer.3010"] is buckets["samordning.personer.3200"]
+    assert buckets["samordning.ytelser.3010"] is not buckets["samordning.personer.3010"]
+    assert "trygdehendelser" not in buckets  # NAV sets no limit there

@@ -43,11 +43,14 @@ def test_ident_goes_in_a_header_and_lists_repeat() -> None:
     assert all(name != "ekskluderKilder" for name, _ in call.params)
 
 
-def test_consent_token_is_unwrapped_into_its_header() -> None:
+def test_a_consent_travels_in_the_token_not_in_a_header() -> None:
     op = OPERATIONS_BY_NAME["aap.vedtak"]
-    call = build_call(op, _request("aap.vedtak", ident="13097248022", consent_token="dG9rZW4="))
-    assert call.headers["NAV-Samtykke-Token"] == "dG9rZW4="
+    consent_id = "5f0c0a52-8a6e-4c39-9a51-3c1a6f1f0b11"
+    call = build_call(op, _request("aap.vedtak", ident="13097248022", consent_id=consent_id))
+    assert "NAV-Samtykke-Token" not in call.headers
     assert call.headers["fnr"] == "13097248022"
+    assert call.consent is not None and str(call.consent.id) == consent_id
+    assert call.consent.ident == "13097248022"
 
 
 def test_simulation_is_a_json_body_with_navs_names() -> None:

@@ -85,18 +85,18 @@ def test_synthetic_ident_needs_the_context_flag() -> None:
     assert LOOKUP_REQUEST.validate_python(body, context={"allow_synthetic": True})
 
 
-def test_consent_token_travels_but_never_shows_in_repr() -> None:
-    request = LOOKUP_REQUEST.validate_python(
-        {
-            "request_id": str(uuid.uuid4()),
-            "operation": "uforeopplysninger.get",
-            "scope": "nav:helse/v1/uforeopplysninger",
-            "ident": "13097248022",
-            "consent_token": "c2VjcmV0LWNvbnNlbnQ=",
-        }
-    )
-    assert "c2VjcmV0LWNvbnNlbnQ=" not in repr(request)
-    assert json.loads(request.model_dump_json())["consent_token"] == "c2VjcmV0LWNvbnNlbnQ="
+def test_the_consent_is_an_altinn_3_consent_id_and_altinn_2_tokens_are_refused() -> None:
+    body = {
+        "request_id": str(uuid.uuid4()),
+        "operation": "uforeopplysninger.get",
+        "scope": "nav:helse/v1/uforeopplysninger",
+        "ident": "13097248022",
+    }
+    consent_id = str(uuid.uuid4())
+    request = LOOKUP_REQUEST.validate_python({**body, "consent_id": consent_id})
+    assert json.loads(request.model_dump_json())["consent_id"] == consent_id
+    with pytest.raises(ValidationError, match="extra"):
+        LOOKUP_REQUEST.validate_python({**body, "consent_token": "c2VjcmV0LWNvbnNlbnQ="})
 
 
 def test_unknown_request_fields_are_an_error() -> None:

@@ -22,6 +22,6 @@ def test_the_schemas_are_those_of_the_current_version() -> None:
     digests: dict[str, str] = config["tool"]["nav-lookup-contracts"]["wire-digests"]
     assert digests.get(version) == wire_digest(), (
         f"the schemas changed: bump the version in {PROJECT.name} and record "
-        f'"<new version>" = "{wire_digest()}" under [tool.nav-lookup-contracts.wire-digests]'
+        f'"<new version>" = "{wire_digest()}" under [tool.nav-lookup-nav_lookup_contracts.wire-digests]'
     )
     assert len(set(digests.values())) == len(digests), "two versions with the same schemas"

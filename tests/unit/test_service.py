@@ -26,6 +26,7 @@ POLICY = LookupPolicy(
     audit_topic="audit",
 )
 FNR = "13097248022"
+CONSENT_ID = "5f0c0a52-8a6e-4c39-9a51-3c1a6f1f0b11"
 
 
 class FakeNav:
@@ -117,29 +118,20 @@ async def test_consent_required_before_calling_nav() -> None:
     assert nav.calls == []
 
 
-async def test_an_empty_consent_token_is_a_missing_one() -> None:
+async def test_a_consent_id_that_is_no_uuid_is_the_callers_error() -> None:
     nav = FakeNav()
-    body = _body("aap.vedtak", ident=FNR, consent_token="")
-    reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
-    assert orjson.loads(reply.value)["error"]["code"] == "CONSENT_REQUIRED"
-    assert nav.calls == []
-
-
-@pytest.mark.parametrize("token", ["dG9r\r\nX-Injected: 1", "tøken", "dG9r\x00", "dG9r dG9r"])
-async def test_a_consent_token_that_is_no_header_value_is_the_callers_error(token: str) -> None:
-    nav = FakeNav()
-    body = _body("aap.vedtak", ident=FNR, consent_token=token)
+    body = _body("aap.vedtak", ident=FNR, consent_id="dG9r\r\nX-Injected: 1")
     reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
     error = orjson.loads(reply.value)["error"]
     assert error["code"] == "INVALID_REQUEST" and error["retryable"] is False
-    assert token not in error["message"]
+    assert "dG9r" not in error["message"]
     assert nav.calls == []
 
 
 @pytest.mark.parametrize("ident", ["１３０９７２４８０２２", "١٣٠٩٧٢٤٨٠٢٢"])
 async def test_an_ident_in_non_ascii_digits_is_the_callers_error(ident: str) -> None:
     nav = FakeNav()
-    body = _body("aap.vedtak", ident=ident, consent_token="dG9r")
+    body = _body("aap.vedtak", ident=ident, consent_id=CONSENT_ID)
     reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
     assert orjson.loads(reply.value)["error"]["code"] == "INVALID_REQUEST"
     assert nav.calls == []
@@ -187,7 +179,7 @@ async def test_what_the_schema_rejects_the_adapter_rejects(fields: dict[str, Any
 
 async def test_a_date_is_an_iso_string() -> None:
     nav = FakeNav()
-    body = _body("aap.vedtak", ident=FNR, consent_token="dG9r", fom_dato=0)
+    body = _body("aap.vedtak", ident=FNR, consent_id=CONSENT_ID, fom_dato=0)
     reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
     assert orjson.loads(reply.value)["error"]["code"] == "INVALID_REQUEST"
     assert nav.calls == []
@@ -203,7 +195,7 @@ async def test_expired_deadline_is_not_called() -> None:
 
 async def test_nav_error_becomes_typed_reply_and_audit_masks_the_ident() -> None:
     nav = FakeNav(error=NavRejected(ErrorCode.NOT_FOUND, "aap.vedtak: NAV answered 404", http_status=404))
-    body = _body("aap.vedtak", ident=FNR, consent_token="dG9r", reply_to="my.replies")
+    body = _body("aap.vedtak", ident=FNR, consent_id=CONSENT_ID, reply_to="my.replies")
     reply, audit = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
     error = orjson.loads(reply.value)["error"]
     assert reply.topic == "my.replies"
@@ -223,7 +215,7 @@ async def test_ok_reply_carries_the_typed_result() -> None:
     from nav_lookup_contracts.nav.aap import Periode, VedtakResponse
 
     result = VedtakResponse(uttrekksperiode=Periode(fraDato=None, tilDato=None), vedtaksliste=[])
-    body = _body("aap.vedtak", ident=FNR, consent_token="dG9r")
+    body = _body("aap.vedtak", ident=FNR, consent_id=CONSENT_ID)
     reply, _ = await LookupService(nav=FakeNav(result=result), policy=POLICY).handle(_msg(body))
     parsed = orjson.loads(reply.value)
     assert parsed == {
@@ -247,7 +239,7 @@ async def test_a_request_id_seen_again_is_answered_without_calling_nav_again() -
 
     nav = FakeNav(result=VedtakResponse(uttrekksperiode=Periode(), vedtaksliste=[]))
     service = LookupService(nav=nav, policy=POLICY)
-    body = _body("aap.vedtak", ident=FNR, consent_token="dG9r")
+    body = _body("aap.vedtak", ident=FNR, consent_id=CONSENT_ID)
     first, _ = await service.handle(_msg(body))
     [again] = await service.handle(_msg(body))
     assert again.value == first.value and again.topic == first.topic
@@ -281,7 +273,7 @@ TWO_CALLERS = LookupPolicy(
 async def test_another_callers_request_id_is_a_new_request_for_that_caller() -> None:
     nav = FakeNav(result=_vedtak())
     service = LookupService(nav=nav, policy=TWO_CALLERS)
-    body = _body("aap.vedtak", ident=FNR, consent_token="dG9r")
+    body = _body("aap.vedtak", ident=FNR, consent_id=CONSENT_ID)
     await service.handle(_msg(body, topic="req.a"))
     await service.handle(_msg(body, topic="req.b"))
     assert nav.calls == ["aap.vedtak"] * 2
@@ -290,7 +282,7 @@ async def test_another_callers_request_id_is_a_new_request_for_that_caller() -> 
 async def test_a_seen_request_id_does_not_skip_the_callers_scope_check() -> None:
     nav = FakeNav(result=_vedtak())
     service = LookupService(nav=nav, policy=TWO_CALLERS)
-    body = _body("aap.vedtak", ident=FNR, consent_token="dG9r")
+    body = _body("aap.vedtak", ident=FNR, consent_id=CONSENT_ID)
     await service.handle(_msg(body, topic="req.a"))
     reply, _ = await service.handle(_msg(body, topic="req.c"))
     assert orjson.loads(reply.value)["error"]["code"] == "SCOPE_NOT_ALLOWED"
@@ -300,9 +292,9 @@ async def test_a_seen_request_id_does_not_skip_the_callers_scope_check() -> None
 async def test_a_request_id_reused_for_a_different_request_is_refused() -> None:
     nav = FakeNav(result=_vedtak())
     service = LookupService(nav=nav, policy=POLICY)
-    first = _body("aap.vedtak", ident=FNR, consent_token="dG9r")
+    first = _body("aap.vedtak", ident=FNR, consent_id=CONSENT_ID)
     await service.handle(_msg(first))
-    reply, _ = await service.handle(_msg({**first, "consent_token": "b3RoZXI="}))
+    reply, _ = await service.handle(_msg({**first, "consent_id": "0f1e2d3c-4b5a-4978-8685-746352413021"}))
     error = orjson.loads(reply.value)["error"]
     assert error["code"] == "INVALID_REQUEST"
     assert error["message"] == "request_id reused for a different request"
@@ -349,7 +341,7 @@ async def test_reply_and_audit_keys_can_be_an_hmac_of_the_ident() -> None:
     policy = dataclasses.replace(POLICY, key_secret=b"k")
     nav = FakeNav(error=NavRejected(ErrorCode.NOT_FOUND, "x", http_status=404))
     reply, audit = await LookupService(nav=nav, policy=policy).handle(
-        _msg(_body("aap.vedtak", ident=FNR, consent_token="dG9r"))
+        _msg(_body("aap.vedtak", ident=FNR, consent_id=CONSENT_ID))
     )
     expected = hmac.new(b"k", FNR.encode(), hashlib.sha256).hexdigest().encode()
     assert reply.key == expected and audit.key == expected
@@ -361,7 +353,7 @@ async def test_an_ok_lookup_logs_at_debug_and_a_refused_one_at_info(caplog: pyte
     result = VedtakResponse(uttrekksperiode=Periode(fraDato=None, tilDato=None), vedtaksliste=[])
     service = LookupService(nav=FakeNav(result=result), policy=POLICY)
     with caplog.at_level(logging.DEBUG, logger="adapter.lookup.service"):
-        await service.handle(_msg(_body("aap.vedtak", ident=FNR, consent_token="dG9r")))
+        await service.handle(_msg(_body("aap.vedtak", ident=FNR, consent_id=CONSENT_ID)))
         await service.handle(_msg(_body("frikort.brev", ident=FNR)))
     outcomes = {
         r.getMessage().rsplit("outcome=", 1)[1]: r.levelno for r in caplog.records if "outcome=" in r.msg
@@ -389,7 +381,7 @@ async def test_a_reply_to_the_caller_may_not_write_to_is_refused_on_the_default_
     reply_to: object,
 ) -> None:
     nav = FakeNav(result=_vedtak())
-    body = _body("aap.vedtak", ident=FNR, consent_token="dG9r", reply_to=reply_to)
+    body = _body("aap.vedtak", ident=FNR, consent_id=CONSENT_ID, reply_to=reply_to)
     reply, audit = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
     assert reply.topic == "replies" and audit.topic == "audit"
     error = orjson.loads(reply.value)["error"]

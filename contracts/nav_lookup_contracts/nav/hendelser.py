@@ -105,8 +105,10 @@ SIVILSTANDER = (
 
 class VedtakHendelse(NavModel):
     """A samordningspliktig vedtak. It has no sequence number of its own: NAV's numbers are
-    row numbers per tpnr, so an item's number is its position (see `nav_lookup_contracts.feeds`)."""
+    row numbers per tpnr, so an item's number is its position (see `nav_lookup_contracts.feeds`).
+    `sekvensnummer` is NAV's planned per-item number (an unmerged branch): used where present."""
 
+    sekvensnummer: int | None = None
     ytelsesType: str
     identifikator: str
     vedtakId: str
