@@ -31,15 +31,24 @@ async def test_a_python_caller_gets_its_typed_reply_on_its_own_reply_topic(stack
     assert stack.replies.reply_topic[str(reply.request_id)] == reply_topic
 
 
-async def test_a_request_sent_again_with_its_request_id_gets_the_same_reply(stack: Stack) -> None:
+async def _nav_calls(stack: Stack) -> int:
+    stats = (await stack.http.get("/_sandbox/stats")).json()
+    return sum(n for by_status in stats["requests"].values() for n in by_status.values())
+
+
+async def test_a_request_sent_again_with_its_request_id_gets_the_same_reply_without_a_nav_call(
+    stack: Stack,
+) -> None:
     request = search_request(PEOPLE[1].ident)
     async with LookupCaller(
         stack.bootstrap, request_topic=stack.topic("team-a"), reply_topic=stack.reply_topic("team-a")
     ) as caller:
         first = await caller.ask(request, timeout=60)
+        calls = await _nav_calls(stack)
         again = await caller.ask(request, timeout=60)
     assert isinstance(first, OkReply)
     assert again == first
+    assert await _nav_calls(stack) == calls
     await stack.wait_for(lambda: stack.replies.reply_count[str(request.request_id)] >= 2, timeout=60)
     assert stack.replies.reply_count[str(request.request_id)] == 2
 
