@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from nav_lookup_contracts.operations import APIS, OPERATIONS_BY_NAME
-from nav_sandbox import PEOPLE
+from nav_sandbox import PEOPLE, consent_of
 from tests.support.processes import AdapterProcess
 from tests.support.stack import open_stack
 
@@ -21,7 +21,7 @@ ROOT = Path(__file__).parents[2]
 PROJECT = ROOT / "examples" / "jvm"
 PERSON = PEOPLE[0]
 TPNR = sorted(PERSON.tp_ordninger)[0]
-CONSENT = "c2FtdHlra2UtdG9rZW4="
+CONSENT = str(consent_of(PERSON.ident).id)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ async def test_the_jvm_caller_gets_a_typed_reply_from_every_nav_api(
                 f"request_topic={stack.topic('team-a')}",
                 f"reply_topic={stack.settings.reply_topic_of('team-a')}",
                 f"ident={PERSON.ident}",
-                f"consent_token={CONSENT}",
+                f"consent_id={CONSENT}",
                 f"tpnr={TPNR}",
                 "timeout_seconds=120",
                 stdout=asyncio.subprocess.PIPE,

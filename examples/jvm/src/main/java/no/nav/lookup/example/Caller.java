@@ -54,7 +54,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * the correlation_id header, so any number of instances can run at once.
  *
  * <p>Usage: {@code java -jar nav-lookup-caller.jar bootstrap=HOST:PORT caller=NAME ident=FNR
- * consent_token=TOKEN tpnr=3010 [request_topic=...] [reply_topic=...] [timeout_seconds=60]}
+ * consent_id=UUID tpnr=3010 [request_topic=...] [reply_topic=...] [timeout_seconds=60]}
  */
 public final class Caller {
   private static final String CORRELATION_ID = "correlation_id";
@@ -128,7 +128,7 @@ public final class Caller {
   /** One operation of each NAV API the adapter serves. */
   private static List<Ask> asks(Map<String, String> options) {
     String ident = options.get("ident");
-    String consent = options.get("consent_token");
+    UUID consent = UUID.fromString(options.get("consent_id"));
     String tpnr = options.getOrDefault("tpnr", "3010");
 
     RequestMedlemskapsunntakSearch medlemskap = new RequestMedlemskapsunntakSearch();
@@ -142,14 +142,14 @@ public final class Caller {
     ufore.setOperation("uforeopplysninger.get");
     ufore.setScope("nav:helse/v1/uforeopplysninger");
     ufore.setIdent(ident);
-    ufore.setConsentToken(consent);
+    ufore.setConsentId(consent);
 
     RequestAapVedtak aap = new RequestAapVedtak();
     aap.setRequestId(UUID.randomUUID());
     aap.setOperation("aap.vedtak");
     aap.setScope("nav:arbeid/v1/aap");
     aap.setIdent(ident);
-    aap.setConsentToken(consent);
+    aap.setConsentId(consent);
 
     RequestFrikortBrev frikort = new RequestFrikortBrev();
     frikort.setRequestId(UUID.randomUUID());
