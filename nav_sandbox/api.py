@@ -2,10 +2,11 @@
 
 Order of checks: injected faults, then 401 (no or unknown/expired bearer token), 403 (missing
 subscription key where the API needs one, wrong scope, neither an Altinn 2 `NAV-Samtykke-Token`
-nor an Altinn 3 consent in the token), 400 (no `X-Request-Id` where the API requires one, malformed parameters), then 404 or the operation's
-empty result for an unknown subject, else 200. Where consent is needed, an Altinn 2 token is
-taken as it is (any non-empty one); an Altinn 3 consent in the token must be for the API's
-resource, unexpired, the person's asked about and cover the period (else 403).
+nor an Altinn 3 consent in the token), 400 (no `X-Request-Id` where the API requires one,
+malformed parameters), then 404 or the operation's empty result for an unknown subject, else
+200. Where consent is needed, an Altinn 2 token is taken as it is (any non-empty one); an
+Altinn 3 consent in the token must be for the API's resource, unexpired, the person's asked
+about and cover the period (else 403).
 """
 
 from collections.abc import Awaitable, Callable

@@ -127,7 +127,12 @@ def reply_example(name: str) -> dict[str, Any]:
 
 
 ERROR_EXAMPLES: tuple[tuple[str, ErrorCode, str, int | None], ...] = (
-    ("uforeopplysninger.get", ErrorCode.CONSENT_REQUIRED, "uforeopplysninger.get needs the person's consent: consent_id (Altinn 3) or consent_token (Altinn 2)", None),
+    (
+        "uforeopplysninger.get",
+        ErrorCode.CONSENT_REQUIRED,
+        "uforeopplysninger.get needs the person's consent: consent_id (Altinn 3) or consent_token (Altinn 2)",
+        None,
+    ),
     ("medlemskapsunntak.get", ErrorCode.NOT_FOUND, "NAV has no such record", 404),
     ("aap.vedtak", ErrorCode.UPSTREAM_UNAVAILABLE, "NAV answered 503", 503),
 )

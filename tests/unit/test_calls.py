@@ -54,7 +54,7 @@ def test_a_consent_travels_in_the_token_not_in_a_header() -> None:
 
 
 @pytest.mark.parametrize("operation", ["uforeopplysninger.get", "aap.vedtak", "aap.meldekort"])
-def test_an_altinn_2_consent_token_is_unwrapped_into_its_header_beside_the_scope_token(operation: str) -> None:
+def test_an_altinn_2_consent_token_goes_in_its_header_beside_the_scope_token(operation: str) -> None:
     op = OPERATIONS_BY_NAME[operation]
     call = build_call(op, _request(operation, ident="13097248022", consent_token="dG9rZW4="))
     assert call.headers["NAV-Samtykke-Token"] == "dG9rZW4="
