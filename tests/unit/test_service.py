@@ -336,6 +336,17 @@ async def test_a_request_id_reused_for_a_different_request_is_refused() -> None:
     assert "error" not in orjson.loads(again.value)
 
 
+async def test_a_request_id_reused_with_another_consent_token_is_refused() -> None:
+    nav = FakeNav(result=_vedtak())
+    service = LookupService(nav=nav, policy=POLICY)
+    first = _body("aap.vedtak", ident=FNR, consent_token="dG9r")
+    await service.handle(_msg(first))
+    reply, _ = await service.handle(_msg({**first, "consent_token": "b3RoZXI="}))
+    error = orjson.loads(reply.value)["error"]
+    assert error["message"] == "request_id reused for a different request"
+    assert nav.calls == ["aap.vedtak"]
+
+
 async def test_retryable_failures_are_not_remembered() -> None:
     from adapter.nav.errors import NavUnavailable
 
