@@ -172,4 +172,4 @@ def bridged_examples() -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def checkpoint_example() -> dict[str, Any]:
-    return Checkpoint(feed="trygdehendelser", sequence=1042).model_dump(mode="json")
+    return Checkpoint(feed="trygdehendelser", sequence=1042).model_dump(mode="json", exclude_none=True)
