@@ -22,7 +22,7 @@ def operations_table() -> str:
             + (f" ({p.note})" if p.note else "")
             for p in op.params
         )
-        consent = f"Altinn 3 `{op.consent_resource}`" if op.consent_resource else "no"
+        consent = f"Altinn 3 `{op.consent_resource}` or Altinn 2" if op.consent_resource else "no"
         scopes = " or ".join(f"`{scope}`" for scope in op.scopes)
         rows.append(
             f"| `{op.name}` | {op.api.title} | {scopes} | {op.method} `{op.path}` | {params} "
@@ -121,7 +121,7 @@ def nav_apis_page() -> str:
         if op.api.request_id_required:
             answers += "; 400 without `X-Request-Id`"
         status = op.status + (f": {op.inferred}" if op.inferred else "")
-        consent = f"Altinn 3 `{op.consent_resource}`" if op.consent_resource else "no"
+        consent = f"Altinn 3 `{op.consent_resource}` or Altinn 2" if op.consent_resource else "no"
         scopes = " or ".join(f"`{scope}`" for scope in op.scopes)
         lines.append(
             f"| `{op.name}` | {op.api.title}, `{op.api.default_base_url}` | {scopes} "

@@ -12,11 +12,14 @@ from adapter.settings import BridgeSettings, KafkaSettings
 from devtools.dev import DEV_CALLER, DevSettings, dev_settings
 from nav_lookup_contracts.feeds import FEEDS_BY_NAME, Feed
 from nav_lookup_contracts.operations import OPERATIONS_BY_NAME
-from nav_sandbox import PEOPLE, consent_of
+from nav_sandbox import PEOPLE
 
 Transport = Literal["aiohttp", "httpx"]
 MIX = ("medlemskapsunntak.search", "frikort.brev", "medlemskapsunntak.get", "aap.vedtak")
 SCOPES = sorted({OPERATIONS_BY_NAME[name].scope for name in MIX})
+CONSENT_TOKEN = "c2FtdHlra2U="
+"""An Altinn 2 consent token (the sandbox takes any): the bare baseline sends it as a header as the
+table places it, which it could not do for an Altinn 3 consent (a grant of its own per person)."""
 BRIDGE_FEED = "trygdehendelser"
 """A feed with no rate limit of NAV's, pages of 100 and numbered items: the bridge's busiest kind."""
 
@@ -28,7 +31,7 @@ def make_request(i: int) -> dict[str, Any]:
     if op.name == "medlemskapsunntak.get":
         fields = {"unntak_id": person.medlemskapsunntak[0].unntakId}
     elif op.name == "aap.vedtak":
-        fields["consent_id"] = str(consent_of(person.ident).id)
+        fields["consent_token"] = CONSENT_TOKEN
     return {"request_id": str(uuid.uuid4()), "operation": op.name, "scope": op.scope, **fields}
 
 

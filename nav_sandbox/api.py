@@ -1,10 +1,12 @@
 """NAV's APIs, one route per row of the operations table, each checked as NAV's gateway checks.
 
 Order of checks: injected faults, then 401 (no or unknown/expired bearer token), 403 (missing
-subscription key where the API needs one, wrong scope, no Altinn 3 consent in the token), 400 (no
-`X-Request-Id` where the API requires one, malformed parameters), then 404 or the operation's
-empty result for an unknown subject, else 200. Where consent is needed, the token's consent must
-be for the API's resource, unexpired, the person's asked about and cover the period (else 403).
+subscription key where the API needs one, wrong scope, neither an Altinn 2 `NAV-Samtykke-Token`
+nor an Altinn 3 consent in the token), 400 (no `X-Request-Id` where the API requires one,
+malformed parameters), then 404 or the operation's empty result for an unknown subject, else
+200. Where consent is needed, an Altinn 2 token is taken as it is (any non-empty one); an
+Altinn 3 consent in the token must be for the API's resource, unexpired, the person's asked
+about and cover the period (else 403).
 """
 
 from collections.abc import Awaitable, Callable
@@ -16,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from nav_lookup_contracts.lookups import LookupBase
-from nav_lookup_contracts.operations import OPERATIONS, Operation
+from nav_lookup_contracts.operations import CONSENT_HEADER, OPERATIONS, Operation
 from nav_sandbox import answers
 from nav_sandbox.consents import Altinn3Consent
 from nav_sandbox.faults import Faults, error_response
@@ -73,8 +75,8 @@ class NavApi:
             )
         except BadParams as exc:
             return _error(op, 400, str(exc), "BadRequestException")
-        if op.needs_consent:
-            issued = bearer(self._tokens, request)
+        issued = bearer(self._tokens, request)
+        if op.needs_consent and not altinn2_consent(request, issued):
             consent = issued.consent if issued is not None else None
             if (refused := consent_refusal(op, consent, lookup, self._tokens.clock())) is not None:
                 return refused
@@ -139,9 +141,15 @@ def deny(
             return error_response(403, "missing or invalid subscription key")
     if not issued.scopes & set(scopes):
         return error_response(403, f"the token lacks scope {' or '.join(scopes)}")
-    if needs_consent and issued.consent is None:
-        return error_response(403, "the token carries no Altinn 3 consent")
+    if needs_consent and issued.consent is None and not altinn2_consent(request, issued):
+        return error_response(403, f"neither {CONSENT_HEADER} nor an Altinn 3 consent in the token")
     return None
+
+
+def altinn2_consent(request: Request, issued: Issued | None) -> bool:
+    """The request relies on an Altinn 2 consent token: a non-empty NAV-Samtykke-Token beside a
+    token without an Altinn 3 consent. As before Altinn 3, any token is taken for anyone."""
+    return bool(request.headers.get(CONSENT_HEADER)) and (issued is None or issued.consent is None)
 
 
 def bearer(tokens: TokenStore, request: Request) -> Issued | None:

@@ -10,10 +10,9 @@ from typing import Any
 from starlette.requests import Request
 
 from nav_lookup_contracts.ident import mask_ident
-from nav_lookup_contracts.operations import OPERATIONS, Where
+from nav_lookup_contracts.operations import CONSENT_HEADER, OPERATIONS, Where
 
-# NAV-Samtykke-Token: an old client may still send an Altinn 2 consent; it is never kept.
-_SECRET_HEADERS = frozenset({"authorization", "ocp-apim-subscription-key", "nav-samtykke-token", "cookie"})
+_SECRET_HEADERS = frozenset({"authorization", "ocp-apim-subscription-key", CONSENT_HEADER.lower(), "cookie"})
 _SECRET_QUERY = frozenset({"subscription-key", "assertion", "access_token"})
 _IDENT_HEADERS = frozenset(
     p.wire.lower() for op in OPERATIONS for p in op.params if p.where is Where.HEADER and p.field == "ident"

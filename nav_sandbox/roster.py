@@ -4,6 +4,7 @@ Rendered from `PEOPLE` and the operations table, so the listing cannot drift fro
 """
 
 from nav_lookup_contracts.operations import OPERATIONS
+from nav_sandbox.consents import consent_of
 from nav_sandbox.people import PEOPLE, SAMHANDLERE, UNKNOWN_IDENT, Person
 
 SAMPLE_CONSENT_TOKEN = "c2FtdHlra2U="
@@ -34,12 +35,16 @@ def people_listing() -> str:
     consent_ops = ", ".join(op.name for op in OPERATIONS if op.needs_consent)
     lines = [
         f"The sandbox's {len(PEOPLE)} synthetic people (idents that can never be a real person's).",
-        f"Consents: {consent_ops} need one. The sandbox takes any consent token for",
-        f"anyone (e.g. consent_token={SAMPLE_CONSENT_TOKEN}); without one the answer is CONSENT_REQUIRED.",
+        f"Consents: {consent_ops} need the person's consent, of",
+        "either kind; without one the answer is CONSENT_REQUIRED.",
+        "  Altinn 3: consent_id, the person's own consent (under each person below; every consent,",
+        "    expired and short ones too, at GET /_sandbox/consents); another person's is FORBIDDEN.",
+        f"  Altinn 2: consent_token, any token for anyone (e.g. consent_token={SAMPLE_CONSENT_TOKEN}).",
         "",
     ]
     for p in PEOPLE:
         lines.append(f"{p.ident}  born {p.born.isoformat()}, {p.description}")
+        lines.append(f"  {'consent_id':<30} {consent_of(p.ident).id}")
         lines += [f"  {name:<30} {what}" for name, what in _knows(p)]
         lines.append("")
     lines += [

@@ -16,6 +16,10 @@ from nav_lookup_contracts.replies import RETRYABLE_CODES, ErrorCode, ErrorReply,
 REQUEST_ID = "0b6d5a6e-6f5c-4e0e-9d43-3c5b4a1c2f10"
 IDENT = "14435512160"
 """A synthetic ident (birth month + 40), as NAV's test people have: no real person."""
+CONSENT_ID = "e22696f1-2fde-5523-9a9b-fbd4f0037464"
+"""The id of an Altinn 3 consent (the sandbox's for IDENT)."""
+CONSENT_TOKEN = "c2FtdHlra2U="
+"""An Altinn 2 consent token (base64 "samtykke"; a real one is a signed JWT)."""
 
 _MEDLEMSKAPSUNNTAK = {
     "unntakId": 1001,
@@ -39,7 +43,7 @@ EXAMPLES: dict[str, tuple[dict[str, Any], Any]] = {
         [_MEDLEMSKAPSUNNTAK],
     ),
     "uforeopplysninger.get": (
-        {"ident": IDENT, "consent_token": "c2FtdHlra2U="},
+        {"ident": IDENT, "consent_id": CONSENT_ID},
         {
             "status": "LOPENDE",
             "forsteVirkningstidspunkt": "2020-05-01",
@@ -47,7 +51,7 @@ EXAMPLES: dict[str, tuple[dict[str, Any], Any]] = {
         },
     ),
     "aap.vedtak": (
-        {"ident": IDENT, "consent_token": "c2FtdHlra2U=", "fom_dato": "2024-01-01"},
+        {"ident": IDENT, "consent_id": CONSENT_ID, "fom_dato": "2024-01-01"},
         {
             "uttrekksperiode": _PERIOD,
             "vedtaksliste": [
@@ -56,7 +60,7 @@ EXAMPLES: dict[str, tuple[dict[str, Any], Any]] = {
         },
     ),
     "aap.meldekort": (
-        {"ident": IDENT, "consent_token": "c2FtdHlra2U="},
+        {"ident": IDENT, "consent_token": CONSENT_TOKEN},
         {
             "uttrekksperiode": _PERIOD,
             "meldekortliste": [
@@ -123,7 +127,12 @@ def reply_example(name: str) -> dict[str, Any]:
 
 
 ERROR_EXAMPLES: tuple[tuple[str, ErrorCode, str, int | None], ...] = (
-    ("uforeopplysninger.get", ErrorCode.CONSENT_REQUIRED, "the operation needs consent_token", None),
+    (
+        "uforeopplysninger.get",
+        ErrorCode.CONSENT_REQUIRED,
+        "uforeopplysninger.get needs the person's consent: consent_id (Altinn 3) or consent_token (Altinn 2)",
+        None,
+    ),
     ("medlemskapsunntak.get", ErrorCode.NOT_FOUND, "NAV has no such record", 404),
     ("aap.vedtak", ErrorCode.UPSTREAM_UNAVAILABLE, "NAV answered 503", 503),
 )
@@ -163,4 +172,4 @@ def bridged_examples() -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def checkpoint_example() -> dict[str, Any]:
-    return Checkpoint(feed="trygdehendelser", sequence=1042).model_dump(mode="json")
+    return Checkpoint(feed="trygdehendelser", sequence=1042).model_dump(mode="json", exclude_none=True)

@@ -70,7 +70,7 @@ class CheckpointStore:
 
     async def write(self, checkpoint: Checkpoint) -> None:
         await self._producer.send_and_wait(
-            self._topic, checkpoint.model_dump_json().encode(), key=checkpoint.feed.encode()
+            self._topic, checkpoint.model_dump_json(exclude_none=True).encode(), key=checkpoint.feed.encode()
         )
 
     def _take(self, records: list[ConsumerRecord]) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from adapter.lookup.reply_to import ReplyRoutes
 from adapter.token_bucket import TokenBucket
-from nav_lookup_contracts.lookups import LookupBase
+from nav_lookup_contracts.lookups import ConsentMixin, LookupBase
 from nav_lookup_contracts.operations import operation_of
 from nav_lookup_contracts.replies import ErrorCode
 
@@ -77,9 +77,10 @@ class Admission:
         quota = self._quotas.get(self._policy.caller(request_topic) or "")
         if quota is not None and not quota.take():
             raise Refused(ErrorCode.RATE_LIMITED, "this caller's lookup quota is used up; try again shortly")
-        if op.needs_consent and getattr(request, "consent_id", None) is None:
+        if op.needs_consent and not (isinstance(request, ConsentMixin) and request.consent_given()):
             raise Refused(
-                ErrorCode.CONSENT_REQUIRED, f"{op.name} needs the id of the person's Altinn 3 consent"
+                ErrorCode.CONSENT_REQUIRED,
+                f"{op.name} needs the person's consent: consent_id (Altinn 3) or consent_token (Altinn 2)",
             )
         if request.deadline is None:
             return None

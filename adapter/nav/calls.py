@@ -28,7 +28,8 @@ class NavCall:
     headers: dict[str, str]
     body: bytes | None
     consent: Consent | None = None
-    """The consent the bearer token must carry, for an API that needs one."""
+    """The Altinn 3 consent the bearer token must carry, where the request names one; an
+    Altinn 2 consent token travels in `headers` (NAV-Samtykke-Token) beside the scope token."""
 
 
 def _text(value: Any) -> str:

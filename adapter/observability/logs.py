@@ -6,7 +6,7 @@ they apply `stack_trace`, `trace_id`/`span_id` (the current span's) and the stru
 `FIELDS`, passed as `extra=` by the code that logs. Redaction runs over every value, and on the
 handler, so it covers every logger, including libraries' (httpx logs URLs; aiokafka logs keys in
 some errors): any 11-digit run is masked as an ident, and bearer tokens, JWTs and
-`NAV-Samtykke-Token` values are replaced. Uncaught exceptions (in the
+`NAV-Samtykke-Token` and `consent_token` values are replaced. Uncaught exceptions (in the
 main thread or any other) are logged through the same handler rather than printed raw.
 """
 
@@ -30,7 +30,8 @@ _IDENT = re.compile(r"(?<!\d)\d{11}(?!\d)")
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _SECRET_FIELDS = re.compile(
-    r"(?i)((?:samtykke-token|subscription-key|assertion|access_token|private_key)[\"']?\s*[:=]\s*[\"']?)"
+    r"(?i)((?:samtykke-token|consent_token|subscription-key|assertion|access_token|private_key)"
+    r"[\"']?\s*[:=]\s*[\"']?)"
     r"[^\"'&\s,}]+"
 )
 

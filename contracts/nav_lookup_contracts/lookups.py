@@ -3,11 +3,21 @@
 Field names are snake_case; the operations table says where each goes in NAV's HTTP request.
 """
 
+import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, TypeAdapter, field_validator
+from pydantic import (
+    AwareDatetime,
+    ConfigDict,
+    Field,
+    SecretStr,
+    TypeAdapter,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from nav_lookup_contracts._wire import WireModel
 from nav_lookup_contracts.ident import Ident
@@ -16,6 +26,12 @@ from nav_lookup_contracts.nav.pensjon import SimulerAlderspensjonRequestV3
 TOPIC_NAME_PATTERN = r"^[A-Za-z0-9._-]{1,249}$"
 """What Kafka accepts as a topic name."""
 TopicName = Annotated[str, Field(pattern=TOPIC_NAME_PATTERN)]
+CONSENT_TOKEN_MAX_LENGTH = 8192
+"""An Altinn 2 consent token is a signed JWT, base64-encoded: a few kilobytes at most, and it
+must fit in an HTTP header."""
+_HEADER_VALUE = re.compile(r"[\x21-\x7e]+")
+"""Visible ASCII: what an HTTP header value can carry without being rewritten or split."""
+
 Tpnr = Annotated[str, Field(pattern=r"^[0-9]{1,4}$", description="Tjenestepensjonsordningens nummer")]
 
 
@@ -35,17 +51,57 @@ class LookupBase(WireModel):
 
 
 class ConsentMixin(WireModel):
+    """The person's consent, of either kind: an Altinn 2 consent token (kept for consents given
+    before Altinn 3) or the id of an Altinn 3 consent. One of them, never both."""
+
+    model_config = ConfigDict(json_schema_extra={"not": {"required": ["consent_token", "consent_id"]}})
+
+    consent_token: SecretStr | None = Field(
+        None,
+        description="The person's Altinn 2 consent token (base64), sent as NAV-Samtykke-Token; "
+        "visible ASCII, at most 8192 characters. Not with consent_id.",
+        json_schema_extra={"maxLength": CONSENT_TOKEN_MAX_LENGTH, "pattern": "^[\\x21-\\x7e]*$"},
+    )
     consent_id: UUID | None = Field(
         None,
         description="The id of the person's Altinn 3 consent; the adapter asks Maskinporten for a "
-        "token carrying it.",
+        "token carrying it. Not with consent_token.",
     )
+
+    @field_validator("consent_token", mode="before")
+    @classmethod
+    def _a_header_value_or_none(cls, value: object) -> object:
+        # An empty token is no token (CONSENT_REQUIRED, never sent); anything else becomes an HTTP
+        # header, so a CR, LF or non-ASCII character is the caller's error before any call is built.
+        # The messages never quote the token.
+        if value == "":
+            return None
+        if isinstance(value, str):
+            if len(value) > CONSENT_TOKEN_MAX_LENGTH:
+                raise ValueError(f"consent_token must be at most {CONSENT_TOKEN_MAX_LENGTH} characters")
+            if not _HEADER_VALUE.fullmatch(value):
+                raise ValueError("consent_token must be visible ASCII characters only")
+        return value
 
     @field_validator("consent_id", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         # An empty id is no consent (CONSENT_REQUIRED, NAV not called), not a malformed one.
         return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _one_kind_of_consent(self) -> Self:
+        if self.consent_token is not None and self.consent_id is not None:
+            raise ValueError("give consent_token (Altinn 2) or consent_id (Altinn 3), not both")
+        return self
+
+    @field_serializer("consent_token", when_used="json")
+    def _reveal_on_the_wire(self, token: SecretStr | None) -> str | None:
+        # The token must travel; SecretStr still hides it from repr() and logs.
+        return token.get_secret_value() if token is not None else None
+
+    def consent_given(self) -> bool:
+        return self.consent_token is not None or self.consent_id is not None
 
 
 class MedlemskapsunntakGet(LookupBase):

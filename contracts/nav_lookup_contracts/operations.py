@@ -64,8 +64,9 @@ class Operation:
     request_model: type[lookups.LookupBase]
     result_type: Any
     consent_resource: str | None = None
-    """The Altinn 3 resource of the person's consent, for an API that needs one; the consent
-    travels in the Maskinporten token (`authorization_details`), not in a header."""
+    """The Altinn 3 resource of the person's consent, for an API that needs one. An Altinn 3
+    consent travels in the Maskinporten token (`authorization_details`); an Altinn 2 consent
+    token, where the request carries one instead, in the `NAV-Samtykke-Token` header."""
     # NAV answers an unknown person with 404 on some APIs, with an empty result on others, and
     # with 403 where the person must be tied to the caller (the simulation's TP scheme check).
     unknown_subject: Literal["not_found", "empty", "forbidden"] = "not_found"
@@ -133,6 +134,8 @@ class Placed:
     body: Any
 
 
+CONSENT_HEADER = "NAV-Samtykke-Token"
+"""The header of an Altinn 2 consent token (base64), beside the ordinary scope token."""
 CONSENT_TYPE = "urn:altinn:consent"
 """`authorization_details[].type` of a Maskinporten grant for an Altinn 3 consent."""
 PERSON_URN_PREFIX = "urn:altinn:person:identifier-no:"
@@ -194,6 +197,7 @@ _DSOP_PERIOD = (
     Param("fom_dato", "fomDato", Where.QUERY),
     Param("tom_dato", "tomDato", Where.QUERY),
 )
+_ALTINN2_CONSENT = Param("consent_token", CONSENT_HEADER, Where.HEADER, "Altinn 2 only")
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
@@ -240,7 +244,7 @@ OPERATIONS: tuple[Operation, ...] = (
         scope="nav:helse/v1/uforeopplysninger",
         method="GET",
         path="/uforeopplysninger",
-        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD),
+        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD, _ALTINN2_CONSENT),
         request_model=lookups.UforeopplysningerGet,
         result_type=UforedataProdusentDTO,
         source=(
@@ -258,7 +262,7 @@ OPERATIONS: tuple[Operation, ...] = (
         scope="nav:arbeid/v1/aap",
         method="GET",
         path="/vedtak",
-        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD),
+        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD, _ALTINN2_CONSENT),
         request_model=lookups.AapVedtak,
         result_type=VedtakResponse,
         consent_resource=DSOP_CONSENT_RESOURCE,
@@ -273,7 +277,7 @@ OPERATIONS: tuple[Operation, ...] = (
         scope="nav:arbeid/v1/aap",
         method="GET",
         path="/meldekort",
-        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD),
+        params=(Param("ident", "fnr", Where.HEADER), *_DSOP_PERIOD, _ALTINN2_CONSENT),
         request_model=lookups.AapMeldekort,
         result_type=MeldekortResponse,
         consent_resource=DSOP_CONSENT_RESOURCE,

@@ -129,6 +129,41 @@ async def test_no_subscription_key_for_apis_configured_without_one() -> None:
     assert seen[0].headers["authorization"] == "Bearer consent-tok-1"
 
 
+@pytest.mark.parametrize(
+    ("operation", "answer"),
+    [
+        ("uforeopplysninger.get", b'{"status": "LOPENDE"}'),
+        ("aap.vedtak", b'{"uttrekksperiode": {"fraDato": "2024-01-01"}, "vedtaksliste": []}'),
+        ("aap.meldekort", b'{"uttrekksperiode": {"fraDato": "2024-01-01"}, "meldekortliste": []}'),
+    ],
+)
+async def test_an_altinn_2_consent_token_goes_as_its_header_with_the_ordinary_scope_token(
+    operation: str, answer: bytes
+) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, content=answer)
+
+    op = OPERATIONS_BY_NAME[operation]
+    request = LOOKUP_REQUEST.validate_python(
+        {
+            "request_id": str(uuid.uuid4()),
+            "operation": op.name,
+            "scope": op.scope,
+            "ident": FNR,
+            "consent_token": "c2FtdHlra2U=",
+        }
+    )
+    tokens = StaticTokens()
+    await _client(handler, tokens=tokens).call(op, request)
+    [sent] = seen
+    assert sent.headers["nav-samtykke-token"] == "c2FtdHlra2U="
+    assert sent.headers["authorization"] == "Bearer tok-1"  # no consent-bearing grant
+    assert tokens.count == 1
+
+
 async def test_transient_failures_are_retried_with_jittered_backoff() -> None:
     statuses = iter([503, 502, 200])
     sleeps: list[float] = []

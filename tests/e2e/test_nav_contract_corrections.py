@@ -1,5 +1,6 @@
 """NAV's contracts as NAV's own code has them, through the running `nav-adapter lookups` process:
-the scopes Vedtaksinformasjon accepts, Simuler Alderspensjon's errors, Altinn 3 consent."""
+the scopes Vedtaksinformasjon accepts, Simuler Alderspensjon's errors, Altinn 3 consent and the
+Altinn 2 consent token kept beside it."""
 
 import asyncio
 import uuid
@@ -7,8 +8,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from devtools.embedded_broker import free_port
 from nav_lookup_contracts import ErrorCode
 from nav_sandbox import PEOPLE, UNKNOWN_IDENT
 from tests.support.processes import AdapterProcess, assert_no_personal_data
@@ -27,7 +30,11 @@ async def running(
 ) -> AsyncIterator[tuple[Stack, AdapterProcess]]:
     work = Path(tmp_path_factory.mktemp("corrections"))
     async with open_stack(
-        kafka_bootstrap, work, in_process_adapter=False, nav_scopes={"vedtaksinformasjon": READ_SCOPE}
+        kafka_bootstrap,
+        work,
+        in_process_adapter=False,
+        nav_scopes={"vedtaksinformasjon": READ_SCOPE},
+        http_port=free_port(),
     ) as stack:
         adapter = AdapterProcess(stack.environment(), work / "adapter.log")
         adapter.start()
@@ -183,3 +190,44 @@ async def test_many_lookups_on_one_consent_make_one_grant(running: tuple[Stack, 
     assert all(r["status"] == "ok" for r in replies), replies[0]
     grants = (await stack.http.get("/_sandbox/stats")).json()["consent_token_fetches"]
     assert grants[consent["id"]] == 1
+
+
+ALTINN2_TOKEN = "c2FtdHlra2UtYWx0aW5uLTI="
+"""base64 "samtykke-altinn-2": the leak check of the process's log looks for "c2FtdHlra2U"."""
+
+
+@pytest.mark.parametrize("operation", CONSENT_OPERATIONS)
+async def test_a_lookup_with_an_altinn_2_consent_token_is_answered(
+    running: tuple[Stack, AdapterProcess], operation: str
+) -> None:
+    stack, _ = running
+    before = (await stack.http.get("/_sandbox/stats")).json()["consent_token_fetches"]
+    reply = await stack.ask(operation, timeout=90, ident=PERSON.ident, consent_token=ALTINN2_TOKEN)
+    assert reply["status"] == "ok", reply
+    assert ALTINN2_TOKEN not in str(reply)
+    # NAV-Samtykke-Token went with the call (the sandbox keeps it only as redacted) ...
+    seen = [r for r in await _requests_to(stack, operation) if "nav-samtykke-token" in r["headers"]]
+    assert seen and all(r["headers"]["nav-samtykke-token"] == "[redacted]" for r in seen)
+    # ... beside the ordinary scope token: no consent-bearing grant was made for it.
+    assert (await stack.http.get("/_sandbox/stats")).json()["consent_token_fetches"] == before
+    async with httpx.AsyncClient() as http:
+        metrics = (await http.get(f"http://127.0.0.1:{stack.settings.http_port}/metrics")).text
+    assert ALTINN2_TOKEN not in metrics and "c2FtdHlra2U" not in metrics
+
+
+async def test_both_kinds_of_consent_at_once_are_invalid_and_nav_is_not_called(
+    running: tuple[Stack, AdapterProcess],
+) -> None:
+    stack, _ = running
+    consent = next(c for c in (await _consents(stack)).values() if c["person"] == PERSON.ident)
+    before = (await stack.http.get("/_sandbox/stats")).json()
+    for operation in CONSENT_OPERATIONS:
+        reply = await stack.ask(
+            operation, timeout=90, ident=PERSON.ident, consent_id=consent["id"], consent_token=ALTINN2_TOKEN
+        )
+        assert reply["error"]["code"] == ErrorCode.INVALID_REQUEST, reply
+        assert not reply["error"]["retryable"] and "not both" in reply["error"]["message"]
+        assert ALTINN2_TOKEN not in str(reply)
+    after = (await stack.http.get("/_sandbox/stats")).json()
+    assert after["requests"] == before["requests"]
+    assert after["consent_token_fetches"] == before["consent_token_fetches"]

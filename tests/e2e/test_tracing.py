@@ -102,6 +102,43 @@ async def test_a_lookup_and_its_nav_call_are_exported_in_the_callers_trace(
     assert_no_personal_data(log.read_text())
 
 
+async def test_an_altinn_2_consent_token_is_in_no_span_attribute_and_no_log_line(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    trace_id, caller_span_id = secrets.token_hex(16), secrets.token_hex(8)
+    request_id = str(uuid.uuid4())
+    token = "c2FtdHlra2UtaS1zcGFu"  # base64 "samtykke-i-span"; the log check looks for "c2FtdHlra2U"
+    body = {
+        "request_id": request_id,
+        "operation": "aap.vedtak",
+        "scope": "nav:arbeid/v1/aap",
+        "ident": PEOPLE[0].ident,
+        "consent_token": token,
+    }
+    log = tmp_path / "lookups.log"
+    with otlp_receiver() as (receiver, endpoint):
+        async with open_stack(kafka_bootstrap, tmp_path, in_process_adapter=False) as stack:
+            env = {**stack.environment(), **_otel_env(endpoint), "ADAPTER_LOG_LEVEL": "DEBUG"}
+            adapter = AdapterProcess(env, log)
+            adapter.start()
+            try:
+                await stack.producer.send_and_wait(
+                    stack.topic("team-a"),
+                    orjson.dumps(body),
+                    headers=[("traceparent", f"00-{trace_id}-{caller_span_id}-01".encode())],
+                )
+                reply = await stack.reply_for(request_id, 60)
+                spans = await _spans_until(receiver, trace_id, {"lookup", "nav aap.vedtak"})
+            finally:
+                assert adapter.terminate() == 0
+
+    assert reply["status"] == "ok", reply
+    for span in spans:
+        assert token not in json.dumps(span.attributes)
+    assert [line for line in _json_lines(log) if line.get("request_id") == request_id]
+    assert_no_personal_data(log.read_text())
+
+
 async def test_a_bridged_page_and_its_nav_call_are_exported_in_one_trace(
     kafka_bootstrap: str, dev_keys: DevKeys, tmp_path: Path
 ) -> None:

@@ -57,6 +57,7 @@ request_like = st.fixed_dictionaries(
         "reply_to": st.none() | st.text(max_size=30),
         "unntak_id": json_values,
         "consent_id": st.uuids().map(str) | json_values,
+        "consent_token": st.text(max_size=60) | json_values,
         "deadline": json_values,
         "simulering": json_values,
     },

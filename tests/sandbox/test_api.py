@@ -119,6 +119,39 @@ async def test_403_for_a_token_without_an_altinn_3_consent(sandbox: Sandbox, op:
     assert "consent" in response.json()["message"]
 
 
+ALTINN2_TOKEN = "c2FuZGJveC1zYW10eWtrZQ=="
+
+
+def _with_altinn2_token(op: Operation, person: Any, token: str = ALTINN2_TOKEN) -> dict[str, Any]:
+    values = {k: v for k, v in sample_values(op, person).items() if k != "consent_id"}
+    return {**values, "consent_token": token}
+
+
+@pytest.mark.parametrize("op", CONSENT_OPS, ids=_name)
+async def test_an_altinn_2_consent_token_beside_the_scope_token_is_taken_for_anyone(
+    sandbox: Sandbox, op: Operation
+) -> None:
+    for person in PEOPLE[:2]:
+        response = await sandbox.call(op, _with_altinn2_token(op, person))
+        assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("op", CONSENT_OPS, ids=_name)
+async def test_an_empty_altinn_2_header_is_no_consent(sandbox: Sandbox, op: Operation) -> None:
+    response = await sandbox.call(op, _with_altinn2_token(op, PEOPLE[0], token=""))
+    assert response.status_code == 403
+    assert "NAV-Samtykke-Token" in response.json()["message"]
+
+
+async def test_an_altinn_2_consent_token_is_recorded_redacted(sandbox: Sandbox) -> None:
+    op = OP["uforeopplysninger.get"]
+    await sandbox.call(op, _with_altinn2_token(op, PEOPLE[0]))
+    recorded = (await sandbox.client.get("/_sandbox/requests")).json()
+    entry = next(r for r in recorded if r["target"] == op.name)
+    assert entry["headers"]["nav-samtykke-token"] == "[redacted]"
+    assert ALTINN2_TOKEN not in str(recorded)
+
+
 @pytest.mark.parametrize("op", CONSENT_OPS, ids=_name)
 async def test_403_for_a_consent_of_another_person(sandbox: Sandbox, op: Operation) -> None:
     values = {**sample_values(op, PEOPLE[0]), "consent_id": consent_of(PEOPLE[1].ident).id}

@@ -53,6 +53,16 @@ def test_a_consent_travels_in_the_token_not_in_a_header() -> None:
     assert call.consent.ident == "13097248022"
 
 
+@pytest.mark.parametrize("operation", ["uforeopplysninger.get", "aap.vedtak", "aap.meldekort"])
+def test_an_altinn_2_consent_token_goes_in_its_header_beside_the_scope_token(operation: str) -> None:
+    op = OPERATIONS_BY_NAME[operation]
+    call = build_call(op, _request(operation, ident="13097248022", consent_token="dG9rZW4="))
+    assert call.headers["NAV-Samtykke-Token"] == "dG9rZW4="
+    # No consent for the bearer token to carry: the ordinary scope token goes with the header.
+    assert call.consent is None
+    assert "dG9rZW4=" not in repr(call.consent) + str(call.params)
+
+
 def test_simulation_is_a_json_body_with_navs_names() -> None:
     op = OPERATIONS_BY_NAME["pensjon.simuler_alderspensjon"]
     call = build_call(

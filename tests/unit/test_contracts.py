@@ -4,12 +4,15 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from pydantic import ValidationError
 
 from nav_lookup_contracts import LOOKUP_REPLY, LOOKUP_REQUEST, OPERATIONS, ErrorReply
+from nav_lookup_contracts.lookups import CONSENT_TOKEN_MAX_LENGTH
 from nav_lookup_contracts.nav.medlemskap import Medlemskapsunntak
 from nav_lookup_contracts.schema import all_schemas, json_schema
+from nav_lookup_contracts.validation import problems
 
 # The JSON Schema from NAV's portal page of Medlemskapsunntak (hentMedlemskapsunntakUsingGET), verbatim.
 REFERENCE = Path(__file__).parents[1] / "data" / "medlemskapsunntak.schema.json"
@@ -85,18 +88,60 @@ def test_synthetic_ident_needs_the_context_flag() -> None:
     assert LOOKUP_REQUEST.validate_python(body, context={"allow_synthetic": True})
 
 
-def test_the_consent_is_an_altinn_3_consent_id_and_altinn_2_tokens_are_refused() -> None:
-    body = {
-        "request_id": str(uuid.uuid4()),
-        "operation": "uforeopplysninger.get",
-        "scope": "nav:helse/v1/uforeopplysninger",
-        "ident": "13097248022",
-    }
+_CONSENT_BODY = {
+    "request_id": "5f0c0a52-8a6e-4c39-9a51-3c1a6f1f0b11",
+    "operation": "uforeopplysninger.get",
+    "scope": "nav:helse/v1/uforeopplysninger",
+    "ident": "13097248022",
+}
+_SECRET_TOKEN = "c2VjcmV0LWNvbnNlbnQ="
+
+
+def _schema_errors(body: dict[str, Any]) -> list[str]:
+    validator = jsonschema.Draft202012Validator(all_schemas()["request.uforeopplysninger.get.json"])
+    return [e.message for e in validator.iter_errors(body)]
+
+
+def test_the_consent_is_an_altinn_3_consent_id_or_an_altinn_2_token() -> None:
     consent_id = str(uuid.uuid4())
-    request = LOOKUP_REQUEST.validate_python({**body, "consent_id": consent_id})
-    assert json.loads(request.model_dump_json())["consent_id"] == consent_id
-    with pytest.raises(ValidationError, match="extra"):
-        LOOKUP_REQUEST.validate_python({**body, "consent_token": "c2VjcmV0LWNvbnNlbnQ="})
+    by_id = LOOKUP_REQUEST.validate_python({**_CONSENT_BODY, "consent_id": consent_id})
+    assert json.loads(by_id.model_dump_json())["consent_id"] == consent_id
+    by_token = LOOKUP_REQUEST.validate_python({**_CONSENT_BODY, "consent_token": _SECRET_TOKEN})
+    # The token travels on the wire, but never shows in repr() (and so in no log of the request).
+    assert json.loads(by_token.model_dump_json())["consent_token"] == _SECRET_TOKEN
+    assert _SECRET_TOKEN not in repr(by_token) and _SECRET_TOKEN not in str(by_token)
+    assert _schema_errors({**_CONSENT_BODY, "consent_id": consent_id}) == []
+    assert _schema_errors({**_CONSENT_BODY, "consent_token": _SECRET_TOKEN}) == []
+
+
+def test_both_kinds_of_consent_at_once_are_refused_by_the_model_and_the_schema() -> None:
+    body = {**_CONSENT_BODY, "consent_id": str(uuid.uuid4()), "consent_token": _SECRET_TOKEN}
+    with pytest.raises(ValidationError) as refused:
+        LOOKUP_REQUEST.validate_python(body)
+    text = "; ".join(problems(refused.value))
+    assert "not both" in text
+    assert _SECRET_TOKEN not in text
+    assert _schema_errors(body) != []
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["c2Ft\r\nX-Injected: 1", "tøken", "two words", "A" * (CONSENT_TOKEN_MAX_LENGTH + 1)],
+    ids=["crlf", "non-ascii", "space", "too long"],
+)
+def test_a_consent_token_is_a_bounded_header_value_and_the_refusal_does_not_quote_it(token: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        LOOKUP_REQUEST.validate_python({**_CONSENT_BODY, "consent_token": token})
+    text = "; ".join(problems(refused.value))
+    assert text.startswith("uforeopplysninger.get.consent_token:")
+    assert token not in text and token[:4] not in text
+    assert _schema_errors({**_CONSENT_BODY, "consent_token": token}) != []
+
+
+def test_a_consent_token_of_the_largest_size_is_taken() -> None:
+    token = "A" * CONSENT_TOKEN_MAX_LENGTH
+    request = LOOKUP_REQUEST.validate_python({**_CONSENT_BODY, "consent_token": token})
+    assert json.loads(request.model_dump_json())["consent_token"] == token
 
 
 def test_unknown_request_fields_are_an_error() -> None:

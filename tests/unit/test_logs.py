@@ -20,6 +20,8 @@ FNR = "13097248022"
         ("Authorization: Bearer abc.def-ghi", "abc.def-ghi"),
         ("token eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl", "eyJzdWIiOi"),
         ("NAV-Samtykke-Token: c2FtdHlra2U=", "c2FtdHlra2U="),
+        ('{"consent_token": "c2FtdHlra2U="}', "c2FtdHlra2U="),
+        ("consent_token=c2FtdHlra2U= ident=x", "c2FtdHlra2U="),
         ("assertion=eyJ.x.y&grant_type=z", "eyJ.x.y"),
         ('{"access_token": "opaque-123"}', "opaque-123"),
     ],

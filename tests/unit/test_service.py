@@ -128,6 +128,38 @@ async def test_a_consent_id_that_is_no_uuid_is_the_callers_error() -> None:
     assert nav.calls == []
 
 
+async def test_an_altinn_2_consent_token_is_a_consent() -> None:
+    nav = FakeNav(result=_vedtak())
+    body = _body("aap.vedtak", ident=FNR, consent_token="c2FtdHlra2U=")
+    reply, audit = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
+    assert "error" not in orjson.loads(reply.value)
+    assert nav.calls == ["aap.vedtak"]
+    assert b"c2FtdHlra2U" not in audit.value
+
+
+async def test_both_kinds_of_consent_at_once_are_the_callers_error_before_nav() -> None:
+    nav = FakeNav(result=_vedtak())
+    body = _body("aap.vedtak", ident=FNR, consent_id=CONSENT_ID, consent_token="c2FtdHlra2U=")
+    reply, audit = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
+    error = orjson.loads(reply.value)["error"]
+    assert error["code"] == "INVALID_REQUEST" and error["retryable"] is False
+    assert "not both" in error["message"]
+    assert b"c2FtdHlra2U" not in reply.value + audit.value
+    assert nav.calls == []
+
+
+@pytest.mark.parametrize("token", ["", "c2Ft\r\nX-Injected: 1", "tøken"])
+async def test_an_empty_consent_token_is_a_missing_one_and_a_bad_one_the_callers_error(token: str) -> None:
+    nav = FakeNav(result=_vedtak())
+    body = _body("aap.vedtak", ident=FNR, consent_token=token)
+    reply, _ = await LookupService(nav=nav, policy=POLICY).handle(_msg(body))
+    error = orjson.loads(reply.value)["error"]
+    assert error["code"] == ("CONSENT_REQUIRED" if token == "" else "INVALID_REQUEST")
+    assert error["retryable"] is False
+    assert "c2Ft" not in error["message"] and "tøken" not in error["message"]
+    assert nav.calls == []
+
+
 @pytest.mark.parametrize("ident", ["１３０９７２４８０２２", "١٣٠٩٧٢٤٨٠٢٢"])
 async def test_an_ident_in_non_ascii_digits_is_the_callers_error(ident: str) -> None:
     nav = FakeNav()
@@ -302,6 +334,17 @@ async def test_a_request_id_reused_for_a_different_request_is_refused() -> None:
     [again] = await service.handle(_msg(first))  # the first request is still answered from the cache
     assert nav.calls == ["aap.vedtak"]
     assert "error" not in orjson.loads(again.value)
+
+
+async def test_a_request_id_reused_with_another_consent_token_is_refused() -> None:
+    nav = FakeNav(result=_vedtak())
+    service = LookupService(nav=nav, policy=POLICY)
+    first = _body("aap.vedtak", ident=FNR, consent_token="dG9r")
+    await service.handle(_msg(first))
+    reply, _ = await service.handle(_msg({**first, "consent_token": "b3RoZXI="}))
+    error = orjson.loads(reply.value)["error"]
+    assert error["message"] == "request_id reused for a different request"
+    assert nav.calls == ["aap.vedtak"]
 
 
 async def test_retryable_failures_are_not_remembered() -> None:
