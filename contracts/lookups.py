@@ -40,7 +40,9 @@ class LookupBase(WireModel):
 
 class ConsentMixin(WireModel):
     consent_token: SecretStr | None = Field(
-        None, description="The person's Altinn consent token (base64), sent as NAV-Samtykke-Token."
+        None,
+        description="The person's Altinn consent token (base64), sent as NAV-Samtykke-Token; empty is none.",
+        json_schema_extra={"pattern": "^[!-~]*$"},
     )
 
     @field_validator("consent_token", mode="before")
