@@ -16,7 +16,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -55,14 +55,28 @@ class PublishRefused(Exception):
 
 
 @contextlib.asynccontextmanager
-async def open_producer(kafka: KafkaSettings, **options: Any) -> AsyncIterator[AIOKafkaProducer]:
-    """A started producer on the Kafka connection (`acks="all"`), stopped on exit."""
+async def open_producer(
+    kafka: KafkaSettings, *, close_within: float | None = None, **options: Any
+) -> AsyncIterator[AIOKafkaProducer]:
+    """A started producer on the Kafka connection (`acks="all"`), stopped on exit.
+
+    Stopping waits for every record handed over; with `close_within`, for that long at most, since
+    an idempotent aiokafka producer retries a record Kafka keeps answering retriably for ever,
+    even one `Producer.send_reply` has given up on.
+    """
     producer = clients.producer(kafka, **options)
     await producer.start()
     try:
         yield producer
     finally:
-        await producer.stop()
+        try:
+            async with asyncio.timeout(close_within):
+                await producer.stop()
+        except TimeoutError:
+            log.warning("producer stopped with records Kafka never took, given up on before")
+            # What stop() does after its flush (it is cancelled there): stop sending, disconnect.
+            await producer._sender.close()
+            await producer.client.close()
 
 
 class Producer:
@@ -99,14 +113,21 @@ class Producer:
         await self._retried(records, bounded=True)
 
     async def _retried(self, records: Sequence[Outgoing], *, bounded: bool) -> None:
-        started = self._clock()
+        until = self._clock() + self._give_up_after if bounded else None
         attempt = refusals = 0
         while True:
             if bounded:
                 self._refuse_known_topics(records)
             try:
-                await self._send_tracked(records)
+                await self._send_tracked(records, until)
                 return
+            except _Unacknowledged as slow:
+                # aiokafka retries a retriable error itself, for ever when idempotent: the record is
+                # given up here, and its topic refused for a while if others were taken meanwhile.
+                reason = f"Kafka did not take the record within {self._give_up_after:g}s"
+                if slow.others_taken:
+                    self._remember_refused(slow.topics, reason)
+                raise PublishRefused(reason) from None
             except _Failed as failed:
                 exc = failed.error
                 attempt += 1
@@ -116,18 +137,19 @@ class Producer:
                     if refusals >= self._refused_after or failed.at_enqueue:
                         reason = f"Kafka refused the record: {type(exc).__name__}"
                         if bounded and isinstance(exc, TOPIC_REFUSALS):
-                            self._refused_topics[failed.topic] = (
-                                self._clock() + self._refusal_memory,
-                                reason,
-                            )
+                            self._remember_refused([failed.topic], reason)
                         raise PublishRefused(reason) from exc
-                elif bounded and self._clock() - started >= self._give_up_after:
+                elif until is not None and self._clock() >= until:
                     raise PublishRefused(
                         f"Kafka did not take the record within {self._give_up_after:g}s: {type(exc).__name__}"
                     ) from exc
                 delay = full_jitter(attempt, base=0.1, cap=self._max_backoff, rng=random.random)
                 log.warning("publish failed (%s), retrying in %.2fs", type(exc).__name__, delay)
                 await asyncio.sleep(delay)
+
+    def _remember_refused(self, topics: Iterable[str], reason: str) -> None:
+        for topic in topics:
+            self._refused_topics[topic] = (self._clock() + self._refusal_memory, reason)
 
     def _refuse_known_topics(self, records: Sequence[Outgoing]) -> None:
         now = self._clock()
@@ -142,9 +164,9 @@ class Producer:
                 f"{known[1]} (refused again without asking within {self._refusal_memory:g}s)"
             )
 
-    async def _send_tracked(self, records: Sequence[Outgoing]) -> None:
-        """`send`, with the topic of the record that failed."""
-        futures = []
+    async def _send_tracked(self, records: Sequence[Outgoing], until: float | None) -> None:
+        """`send`, naming the topic of a record that failed, and waiting until `until` at most."""
+        futures: list[asyncio.Future[Any]] = []
         for r in records:
             try:
                 futures.append(
@@ -152,12 +174,20 @@ class Producer:
                 )
             except KafkaError as exc:
                 raise _Failed(r.topic, exc, at_enqueue=True) from exc
-        outcomes = await asyncio.gather(*futures, return_exceptions=True)
-        for record, outcome in zip(records, outcomes, strict=True):
-            if isinstance(outcome, KafkaError):
-                raise _Failed(record.topic, outcome, at_enqueue=False) from outcome
-            if isinstance(outcome, BaseException):
-                raise outcome
+        if not futures:
+            return
+        timeout = None if until is None else max(0.0, until - self._clock())
+        _, pending = await asyncio.wait(futures, timeout=timeout)
+        for record, future in zip(records, futures, strict=True):
+            if future in pending:
+                continue
+            if isinstance(error := future.exception(), KafkaError):
+                raise _Failed(record.topic, error, at_enqueue=False) from error
+            if error is not None:
+                raise error
+        if pending:
+            slow = [r.topic for r, f in zip(records, futures, strict=True) if f in pending]
+            raise _Unacknowledged(slow, others_taken=len(pending) < len(futures))
 
     async def flush(self) -> None:
         """Wait for everything already handed to the producer, e.g. before giving up a lease."""
@@ -170,3 +200,10 @@ class _Failed(Exception):
         self.topic = topic
         self.error = error
         self.at_enqueue = at_enqueue
+
+
+class _Unacknowledged(Exception):
+    def __init__(self, topics: list[str], *, others_taken: bool) -> None:
+        super().__init__(", ".join(topics))
+        self.topics = topics
+        self.others_taken = others_taken

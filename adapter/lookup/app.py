@@ -74,7 +74,10 @@ async def run_lookups(
     async with (
         open_nav(nav_settings, APIS, registry) as nav,
         open_producer(
-            kafka, linger_ms=2, max_batch_size=settings.kafka_producer_batch_bytes
+            kafka,
+            close_within=10.0,  # past the drain, what is left was given up on (dead-lettered)
+            linger_ms=2,
+            max_batch_size=settings.kafka_producer_batch_bytes,
         ) as kafka_producer,
     ):
         lookups = build_lookups(

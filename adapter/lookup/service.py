@@ -1,8 +1,9 @@
 """The lookup service: one request message in, its reply (or dead letter) and audit record out.
 
 Read top to bottom, `handle` is the whole story of a request:
-  1. the envelope (`envelope.open_envelope`): JSON object, a request_id, a usable reply address
-     (failing any of these: dead letter, since no reply can be correlated or delivered);
+  1. the envelope (`envelope.open_envelope`): JSON object, a canonical request_id (failing: dead
+     letter, since no reply can be correlated), and the reply's topic: the caller's own, or a
+     reply_to on its list (any other reply_to: INVALID_REQUEST on the caller's own topic);
   2. the limits (size, headers, list lengths, no null), then the request's contract, validated
      strictly and in full (failing: INVALID_REQUEST with every problem);
   3. admission (`policy.Admission`): the operation's scope, the caller's right to it, quota,

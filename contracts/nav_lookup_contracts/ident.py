@@ -14,7 +14,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, ValidationInfo
+from pydantic import AfterValidator, Field, ValidationInfo
 
 _ELEVEN_DIGITS = re.compile(r"[0-9]{11}")  # ASCII only: \d and int() also take other scripts' digits
 _K1_WEIGHTS = (3, 7, 6, 1, 8, 9, 4, 5, 2)
@@ -93,5 +93,5 @@ def _validate(value: str, info: ValidationInfo) -> str:
     return value
 
 
-Ident = Annotated[str, AfterValidator(_validate)]
+Ident = Annotated[str, AfterValidator(_validate), Field(json_schema_extra={"pattern": "^[0-9]{11}$"})]
 """A fødselsnummer or D-nummer; synthetic ones only with context `{"allow_synthetic": True}`."""

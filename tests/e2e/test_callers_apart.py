@@ -14,6 +14,7 @@ from nav_lookup_contracts import ErrorCode
 from nav_lookup_contracts import headers as h
 from nav_sandbox import PEOPLE, consent_of
 from tests.support.processes import AdapterProcess
+from tests.support.request_corpus import CORPUS
 from tests.support.stack import open_stack
 
 pytestmark = pytest.mark.e2e
@@ -233,5 +234,29 @@ async def test_a_request_past_the_size_or_header_limit_is_invalid_and_the_next_o
             reply = await stack.reply_for(str(listed["request_id"]), timeout=90)
             assert reply["error"]["message"] == "a list with over 100 items"
             assert (await stack.reply_for(str(after["request_id"]), timeout=90))["status"] == "ok"
+        finally:
+            assert adapter.terminate() == 0
+
+
+async def test_the_schema_corpus_through_the_lookups_process(kafka_bootstrap: str, tmp_path: Path) -> None:
+    """The corpus the schema is checked against, as a caller sends it: the schema's verdict is the
+    process's, and nothing of it becomes INTERNAL or a dead letter."""
+    async with open_stack(kafka_bootstrap, tmp_path, in_process_adapter=False) as stack:
+        adapter = AdapterProcess(stack.environment(), tmp_path / "adapter.log")
+        adapter.start()
+        try:
+            sent = {}
+            for name, (body, _) in CORPUS.items():
+                fresh = {**body, "request_id": str(uuid.uuid4())}
+                if name == "request_id not a uuid":
+                    continue  # no reply could be correlated: a dead letter, tested apart
+                await stack.send_raw("team-a", orjson.dumps(fresh), key=fresh["request_id"].encode())
+                sent[name] = fresh["request_id"]
+            for name, request_id in sent.items():
+                reply = await stack.reply_for(request_id, timeout=120)
+                code = reply.get("error", {}).get("code")
+                assert code != ErrorCode.INTERNAL, name
+                assert (code != ErrorCode.INVALID_REQUEST) == CORPUS[name][1], (name, reply)
+            assert stack.replies.dead_letters == []
         finally:
             assert adapter.terminate() == 0

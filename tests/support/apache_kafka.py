@@ -81,8 +81,9 @@ class Listeners:
 
 
 class ApacheKafka:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, properties: dict[str, str] | None = None) -> None:
         self.folder = folder
+        self.properties = properties or {}  # over the defaults below, e.g. auto.create.topics.enable
         self.host = "127.0.0.1"
         self.plaintext_port = free_port()
         self.controller_port = free_port()
@@ -145,7 +146,7 @@ class ApacheKafka:
             "group.initial.rebalance.delay.ms": "0",
             "group.min.session.timeout.ms": "1000",
         }
-        return "".join(f"{key}={value}\n" for key, value in lines.items())
+        return "".join(f"{key}={value}\n" for key, value in (lines | self.properties).items())
 
     def _java(self, main: str, *args: str, heap: str = "-Xmx512m") -> list[str]:
         logging = self.folder / "log4j2.properties"

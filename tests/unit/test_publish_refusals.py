@@ -169,3 +169,42 @@ async def test_a_dead_letter_refused_outright_ends_in_a_log_line_not_an_exceptio
     assert await keep_as_dead_letter(producer, "dlq", REQUEST, "reply refused") is False
     assert fake.acked == []
     assert "offset=41" in caplog.text and "person-key" not in caplog.text
+
+
+class NeverAcking:
+    """Never acknowledges a record for `topic`, as aiokafka's idempotent producer retrying a
+    retriable error (NotEnoughReplicas) for ever; acknowledges the others."""
+
+    def __init__(self, topic: str) -> None:
+        self.topic, self.asked = topic, 0
+
+    async def send(self, topic: str, value: bytes, **_: Any) -> "asyncio.Future[None]":
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if topic == self.topic:
+            self.asked += 1
+        else:
+            done.set_result(None)
+        return done
+
+
+async def test_a_reply_kafka_never_acknowledges_is_given_up_after_the_bound_and_its_topic_for_a_while() -> (
+    None
+):
+    fake = NeverAcking("stuck")
+    producer = Producer(cast(AIOKafkaProducer, fake), give_up_after=0.2, refusal_memory=60)
+    records = [Outgoing("stuck", None, b"v", []), Outgoing("audit", None, b"a", [])]
+    with pytest.raises(PublishRefused, match=r"did not take the record within 0\.2s"):
+        await producer.send_reply(records)
+    with pytest.raises(PublishRefused, match="refused again"):
+        await producer.send_reply(records)
+    assert fake.asked == 1
+    await producer.send_reply([Outgoing("elsewhere", None, b"v", [])])
+
+
+async def test_when_nothing_is_acknowledged_no_topic_is_blamed() -> None:
+    fake = NeverAcking("stuck")
+    producer = Producer(cast(AIOKafkaProducer, fake), give_up_after=0.1, refusal_memory=60)
+    for _ in range(2):
+        with pytest.raises(PublishRefused, match=r"within 0\.1s"):
+            await producer.send_reply([Outgoing("stuck", None, b"v", [])])
+    assert fake.asked == 2

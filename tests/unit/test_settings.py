@@ -95,3 +95,37 @@ def test_the_lookups_need_tokens_of_the_configured_scopes_only() -> None:
     nav = NavSettings(nav_scopes={"vedtaksinformasjon": "nav:pensjon/vedtaksinformasjon.read"})
     assert lookups.token_scopes(nav) == ["nav:pensjon/vedtaksinformasjon.read"]
     assert lookups.token_scopes(NavSettings()) == ["nav:pensjon/v1/vedtaksinformasjon"]
+
+
+def test_each_caller_has_its_own_reply_topic_unless_one_is_shared(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADAPTER_CALLERS", '{"team-a": [], "team-b": []}')
+    settings = LookupSettings()
+    assert settings.reply_topics() == {
+        "team-a": "nav.lookup.v1.replies.team-a",
+        "team-b": "nav.lookup.v1.replies.team-b",
+    }
+    assert {"nav.lookup.v1.replies.team-a", "nav.lookup.v1.replies.team-b"} <= set(settings.output_topics())
+    monkeypatch.setenv("ADAPTER_REPLY_TOPIC", "nav.lookup.v1.replies")
+    assert set(LookupSettings().reply_topics().values()) == {"nav.lookup.v1.replies"}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("ADAPTER_REPLY_TOPIC_TEMPLATE", "nav.lookup.v1.replies", "must hold {caller} once"),
+        ("ADAPTER_REPLY_TOPIC_TEMPLATE", "nav.lookup.v1.requests.{caller}", "cannot be a reply topic"),
+        ("ADAPTER_REPLY_TOPIC", "nav.lookup.v1.dlq", "cannot be a reply topic"),
+        ("ADAPTER_REPLY_TOPIC", "__consumer_offsets", "cannot be a reply topic"),
+        ("ADAPTER_CALLER_REPLY_TO", '{"ghost": ["x"]}', "unknown callers"),
+        ("ADAPTER_CALLER_REPLY_TO", '{"team-a": ["bad topic*"]}', "neither a topic name nor a prefix"),
+        ("ADAPTER_CALLER_REPLY_TO", '{"team-a": ["*"]}', "neither a topic name nor a prefix"),
+        ("ADAPTER_REPLY_TO_DENIED", '["a/b"]', "neither a topic name nor a prefix"),
+    ],
+)
+def test_reply_topics_and_reply_to_lists_that_cannot_work_stop_the_start(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv("ADAPTER_CALLERS", '{"team-a": []}')
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        LookupSettings()
