@@ -91,13 +91,28 @@ def test_a_token_endpoint_blip_at_start_is_tried_again_not_reported(
         httpx.delete(f"{three.sandbox_url}/_sandbox/faults")
 
 
-def test_a_refused_grant_at_start_is_reported_with_the_reason(three: ThreeProcesses, tmp_path: Path) -> None:
-    command, _ = _lookups(three, tmp_path / "lookups.out", ADAPTER_MASKINPORTEN_CLIENT_ID="not-registered")
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_a_refused_grant_at_start_is_reported_with_the_reason(
+    three: ThreeProcesses, tmp_path: Path, log_format: str
+) -> None:
+    """JSON lines by default for a role; ADAPTER_LOG_FORMAT=text makes them the tools' readable lines."""
+    env = {"ADAPTER_MASKINPORTEN_CLIENT_ID": "not-registered"}
+    if log_format == "text":
+        env["ADAPTER_LOG_FORMAT"] = "text"
+    command, _ = _lookups(three, tmp_path / "lookups.out", **env)
     try:
         command.wait_for("no token yet", timeout=60)
         time.sleep(1)
-        lines = [orjson.loads(line) for line in command.out.read_text().splitlines() if line.startswith("{")]
-        warned = [line["message"] for line in lines if "no token yet" in line["message"]]
+        lines = command.out.read_text().splitlines()
+        if log_format == "json":
+            warned = [
+                m
+                for line in lines
+                if line.startswith("{") and "no token yet" in (m := orjson.loads(line)["message"])
+            ]
+        else:
+            assert not any(line.startswith("{") for line in lines), lines
+            warned = [line for line in lines if " WARNING adapter.lookup.app no token yet" in line]
         assert len(warned) == 7, warned  # one a scope, each once
         assert all("invalid_grant" in message and "Client not found" in message for message in warned)
         command.assert_stops(signal.SIGTERM)

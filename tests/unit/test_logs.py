@@ -124,3 +124,26 @@ def test_an_uncaught_exception_s_traceback_is_scrubbed(
     err = capsys.readouterr().out  # the runtime roles' JSON lines go to stdout
     assert "RuntimeError" in err and "ValueError" in err and "Traceback" in err
     assert FNR not in err and "eyJzdWIiOi" not in err
+
+
+def _record(name: str, msg: str, created: float) -> logging.LogRecord:
+    record = logging.LogRecord(name, logging.ERROR, __file__, 1, msg, ("127.0.0.1",), None)
+    record.created = created
+    return record
+
+
+def test_repeated_library_lines_are_held_back_and_counted() -> None:
+    from adapter.observability.logs import RepeatFilter
+
+    held = RepeatFilter(interval=10.0)
+    kept = [
+        held.filter(_record("aiokafka", "Unable connect to %s", t / 10))
+        for t in range(100)  # 10 s at 10/s
+    ]
+    assert kept.count(True) == 1
+    later = _record("aiokafka", "Unable connect to %s", 10.5)
+    assert held.filter(later)
+    assert "99 like it in the last 10 s not logged" in later.getMessage()
+    # Another template, and the adapter's own lines, are never held back.
+    assert held.filter(_record("aiokafka.consumer", "Unable connect to %s", 1.0))
+    assert all(held.filter(_record("adapter.lookup", "Unable connect to %s", t / 10)) for t in range(5))
