@@ -21,7 +21,8 @@ from nav_lookup_contracts import OPERATIONS, ErrorCode, Operation
 from nav_lookup_contracts.lookups import LookupBase
 from tests.support.request_corpus import CORPUS, base
 
-SCHEMA = json.loads((Path(__file__).parents[2] / "contracts" / "schemas" / "lookup-request.json").read_text())
+SCHEMAS = Path(__file__).parents[2] / "contracts/nav_lookup_contracts/schemas"
+SCHEMA = json.loads((SCHEMAS / "lookup-request.json").read_text())
 VALIDATOR = Draft202012Validator(SCHEMA, format_checker=FormatChecker())
 POLICY = LookupPolicy(
     scopes_by_request_topic={"req": frozenset(op.scope for op in OPERATIONS)},
