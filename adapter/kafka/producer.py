@@ -32,6 +32,7 @@ from aiokafka.errors import (
 from adapter.backoff import full_jitter
 from adapter.kafka import clients
 from adapter.kafka.records import Outgoing
+from adapter.kafka.stopping import stop_within
 from adapter.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -56,13 +57,16 @@ class PublishRefused(Exception):
 
 @contextlib.asynccontextmanager
 async def open_producer(kafka: KafkaSettings, **options: Any) -> AsyncIterator[AIOKafkaProducer]:
-    """A started producer on the Kafka connection (`acks="all"`), stopped on exit."""
+    """A started producer on the Kafka connection (`acks="all"`), stopped on exit.
+
+    The stop (a flush) is bounded: records it could not deliver were never acknowledged, so
+    nothing was committed for them."""
     producer = clients.producer(kafka, **options)
     await producer.start()
     try:
         yield producer
     finally:
-        await producer.stop()
+        await stop_within(producer.stop, "Kafka producer")
 
 
 class Producer:
