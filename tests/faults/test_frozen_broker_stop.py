@@ -1,6 +1,6 @@
-"""SIGTERM while the broker connection is frozen (open, but nothing comes back): the lookups still
-stop within their drain timeout and a margin, and what they could not commit is answered after a
-restart."""
+"""SIGTERM while the broker connection is frozen (open, but nothing comes back): the lookups and the
+bridge still stop within their drain timeout and a margin, and what the lookups could not commit is
+answered after a restart."""
 
 import asyncio
 import time
@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from devtools.devkeys import DevKeys
 from devtools.embedded_broker import EmbeddedBroker, free_port
+from tests.support.bridge import BridgeProcess, bridge_settings, feed_sandbox, wait_for_records
 from tests.support.processes import AdapterProcess
 from tests.support.stack import open_stack, steady_load
 from tests.support.tcp_proxy import CuttableProxy
@@ -33,7 +35,7 @@ def proxied_broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[EmbeddedBr
         yield broker, proxy_port
 
 
-def _stop_timed(process: AdapterProcess) -> tuple[int, float]:
+def _stop_timed(process: AdapterProcess | BridgeProcess) -> tuple[int, float]:
     started = time.monotonic()
     code = process.terminate(STOP_BOUND_SECONDS)
     return code, time.monotonic() - started
@@ -71,6 +73,38 @@ async def test_lookups_stop_within_the_drain_timeout_when_the_broker_freezes(
                 assert await asyncio.to_thread(process.terminate, STOP_BOUND_SECONDS) == 0
             finally:
                 load.cancel()
+                process.kill()
+                proxy.restore()
+    finally:
+        await proxy.stop()
+
+
+async def test_bridge_stops_within_the_drain_timeout_when_the_broker_freezes(
+    proxied_broker: tuple[EmbeddedBroker, int], dev_keys: DevKeys, tmp_path: Path
+) -> None:
+    broker, proxy_port = proxied_broker
+    proxy = CuttableProxy(proxy_port, broker.port)
+    await proxy.start()
+    try:
+        async with feed_sandbox(broker.bootstrap_servers, dev_keys) as sandbox:
+            bridge = bridge_settings(sandbox, ["trygdehendelser"])
+            (feed,) = bridge.configured_feeds()
+            process = BridgeProcess(
+                sandbox,
+                bridge,
+                tmp_path / "bridge.log",
+                http_port=bridge.http_port,
+                extra_env={"BRIDGE_DRAIN_TIMEOUT_SECONDS": str(DRAIN_SECONDS)},
+            )
+            process.start()
+            try:
+                await wait_for_records(broker.bootstrap_servers, feed.topic, 20, timeout=90)
+                proxy.freeze()
+                await asyncio.sleep(FROZEN_SECONDS)
+                code, took = await asyncio.to_thread(_stop_timed, process)
+                print(f"\nbridge stop with the broker frozen: {took:.1f} s (drain {DRAIN_SECONDS} s)")
+                assert code == 0
+            finally:
                 process.kill()
                 proxy.restore()
     finally:
