@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 from pydantic import ValidationError
 
 from adapter.kafka.offsets import exact_end_offsets, range_reader
+from adapter.kafka.stopping import stop_within
 from adapter.settings import KafkaSettings
 from nav_lookup_contracts.bridged import Checkpoint
 
@@ -43,7 +44,7 @@ class CheckpointStore:
         self._watching = True
 
     async def stop(self) -> None:
-        await self._consumer.stop()
+        await stop_within(self._consumer.stop, "checkpoint reader")
 
     def latest(self, feed_id: str) -> Checkpoint | None:
         return self._latest.get(feed_id)

@@ -21,6 +21,7 @@ from aiokafka import ConsumerRebalanceListener, TopicPartition
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment, ConsumerProtocolMemberMetadata
 
 from adapter.kafka import clients
+from adapter.kafka.stopping import stop_within
 from adapter.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,9 @@ class Lease:
                 await consumer.getmany(timeout_ms=200)
         finally:
             await self._revoke()
-            await consumer.stop()  # leaves the group, so a standby takes over at once
+            # Leaves the group, so a standby takes over at once; bounded, as a frozen broker would
+            # hold it (the standby then takes over when this member's session times out).
+            await stop_within(consumer.stop, "lease consumer")
 
     def _acquire(self) -> None:
         if self._task is None:

@@ -32,6 +32,7 @@ from aiokafka.errors import (
 from adapter.backoff import full_jitter
 from adapter.kafka import clients
 from adapter.kafka.records import Outgoing
+from adapter.kafka.stopping import CLIENT_STOP_SECONDS, stop_within
 from adapter.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -56,27 +57,24 @@ class PublishRefused(Exception):
 
 @contextlib.asynccontextmanager
 async def open_producer(
-    kafka: KafkaSettings, *, close_within: float | None = None, **options: Any
+    kafka: KafkaSettings, *, close_within: float = CLIENT_STOP_SECONDS, **options: Any
 ) -> AsyncIterator[AIOKafkaProducer]:
     """A started producer on the Kafka connection (`acks="all"`), stopped on exit.
 
-    Stopping waits for every record handed over; with `close_within`, for that long at most, since
-    an idempotent aiokafka producer retries a record Kafka keeps answering retriably for ever,
-    even one `Producer.send_reply` has given up on.
+    Stopping waits for every record handed over for `close_within` at most, since an idempotent
+    aiokafka producer retries a record Kafka keeps answering retriably for ever (even one
+    `Producer.send_reply` has given up on), and a frozen broker answers nothing. Records it could
+    not deliver were never acknowledged, so nothing was committed for them.
     """
     producer = clients.producer(kafka, **options)
     await producer.start()
     try:
         yield producer
     finally:
-        try:
-            async with asyncio.timeout(close_within):
-                await producer.stop()
-        except TimeoutError:
-            log.warning("producer stopped with records Kafka never took, given up on before")
-            # What stop() does after its flush (it is cancelled there): stop sending, disconnect.
-            await producer._sender.close()
-            await producer.client.close()
+        if not await stop_within(producer.stop, "Kafka producer", close_within):
+            # What stop() does after its flush (it was cancelled there): stop sending, disconnect.
+            await stop_within(producer._sender.close, "Kafka producer's sender")
+            await stop_within(producer.client.close, "Kafka producer's connections")
 
 
 class Producer:

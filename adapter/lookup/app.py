@@ -116,4 +116,4 @@ async def run_lookups(
                 warm.cancel()
                 probing.cancel()
                 await asyncio.gather(refresher, warm, probing, return_exceptions=True)
-                log.info("lookups stopped: in-flight work finished and committed")
+                log.info("lookups stopped")  # what was not committed is said above, and redelivered

@@ -12,6 +12,7 @@ from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 
 from adapter.kafka import clients
 from adapter.kafka.producer import Producer
+from adapter.kafka.stopping import stop_within
 from adapter.kafka.subscriber import declare_lookups
 from adapter.lookup.metrics import LookupMetrics
 from adapter.lookup.policy import LookupPolicy
@@ -93,7 +94,9 @@ class Lookups:
             for task in committers:
                 task.cancel()
             await asyncio.gather(*(s.close() for s in self.schedulers))
-            await self.broker.stop()
+            # The drain is over (committed, or given up within its timeout): leaving the groups
+            # must not hold the stop when Kafka no longer answers.
+            await stop_within(self.broker.stop, "Kafka consumers")
             await asyncio.gather(*committers, return_exceptions=True)
 
 

@@ -70,9 +70,11 @@ def _progress(report: "Report") -> None:
     )
 
 
-def _summary(report: "Report", dry_run: bool) -> None:
+def _summary(report: "Report", source: str, dry_run: bool) -> None:
     verb = "would copy" if dry_run else "copied"
     print(f"scanned {report.scanned} of {report.total}, matched {report.matched}")
+    if not report.total:
+        print(f"nothing to copy: {source} holds no records in the range")
     for topic, count in sorted(report.written.items()):
         print(f"{verb} {count} to {topic}")
     if report.no_target:
@@ -82,30 +84,32 @@ def _summary(report: "Report", dry_run: bool) -> None:
 async def replay(kafka: KafkaSettings, args: argparse.Namespace) -> int:
     from adapter.replay.copy import copy_range
 
+    source = args.source
     report = await copy_range(
         kafka,
-        args.source,
+        source,
         span=_span(args),
         selection=_selection(args),
         transform=lambda record: replayed(record, args.target),
         dry_run=args.dry_run,
         progress=_progress,
     )
-    _summary(report, args.dry_run)
+    _summary(report, source, args.dry_run)
     return 0
 
 
 async def redrive(kafka: KafkaSettings, dead_letter_topic: str, args: argparse.Namespace) -> int:
     from adapter.replay.copy import copy_range
 
+    source = args.dlq or dead_letter_topic
     report = await copy_range(
         kafka,
-        args.dlq or dead_letter_topic,
+        source,
         span=_span(args),
         selection=_selection(args),
         transform=lambda record: redriven(record, args.to),
         dry_run=args.dry_run,
         progress=_progress,
     )
-    _summary(report, args.dry_run)
+    _summary(report, source, args.dry_run)
     return 1 if report.no_target else 0

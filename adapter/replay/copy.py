@@ -90,7 +90,11 @@ async def copy_range(
             await producer.start()
         bounds = {tp: b for tp, b in (await _bounds(kafka, consumer, source, span)).items() if b[0] < b[1]}
         report.total = sum(stop - start for start, stop in bounds.values())
-        consumer.assign(list(bounds))
+        # Partitions with nothing in range are paused, not unassigned: a new assignment while the
+        # fetcher is still settling the first one (as on an empty topic) made `consumer.stop()`
+        # wait out a whole request timeout on Apache Kafka.
+        for tp in consumer.assignment() - bounds.keys():
+            consumer.pause(tp)
         for tp, (start, _) in bounds.items():
             consumer.seek(tp, start)
         pending: list[asyncio.Future[object]] = []

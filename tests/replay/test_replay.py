@@ -151,3 +151,48 @@ async def test_redrive_the_dead_letter_topic_into_the_request_topic(
         )
         await stack.wait_for(lambda: stack.replies.reply_count[request_id] >= 2)
         assert stack.replies.by_request_id[request_id] == reply
+
+
+async def _command(*argv: str) -> tuple[int | None, str]:
+    """`nav-adapter ARGV` as an operator runs it; a hang fails the test instead of stalling it."""
+    command = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "adapter", *argv), stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        out, _ = await asyncio.wait_for(command.communicate(), 60)
+    except TimeoutError:
+        command.kill()
+        await command.wait()
+        raise AssertionError(f"nav-adapter {argv[0]} did not end within 60 s") from None
+    return command.returncode, out.decode()
+
+
+async def test_replay_and_redrive_of_an_empty_topic_end_at_once_and_say_so(kafka_bootstrap: str) -> None:
+    run = uuid.uuid4().hex[:8]
+    dlq, source, half = f"test-{run}.dlq", f"test-{run}.source", f"test-{run}.half"
+    kafka = KafkaSettings(bootstrap_servers=kafka_bootstrap)
+    await ensure_topics(kafka, [dlq, source, half], partitions=2)
+    connect = ("--bootstrap-servers", kafka_bootstrap)
+
+    for argv in (
+        ("redrive-dlq", "--dlq", dlq, "--dry-run"),
+        ("redrive-dlq", "--dlq", dlq),
+        ("replay", source, f"test-{run}.target", "--dry-run"),
+        ("replay", source, f"test-{run}.target"),
+    ):
+        code, shown = await _command(*argv, *connect)
+        assert code == 0, shown
+        assert "scanned 0 of 0, matched 0" in shown and "holds no records in the range" in shown
+        assert "would copy" not in shown and "copied" not in shown
+
+    # One partition holds records and the other none: the empty one does not hold the copy up.
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    await producer.start()
+    try:
+        for n in range(3):
+            await producer.send_and_wait(half, orjson.dumps({"n": n}), partition=0)
+    finally:
+        await producer.stop()
+    code, shown = await _command("replay", half, f"test-{run}.copy", "--dry-run", *connect)
+    assert code == 0, shown
+    assert "scanned 3 of 3, matched 3" in shown and f"would copy 3 to test-{run}.copy" in shown
