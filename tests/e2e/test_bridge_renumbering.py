@@ -106,8 +106,15 @@ async def test_under_gap_record_a_renumbering_is_marked_on_the_topic_and_the_bri
             await sandbox.command(FEED, "events", tpnr=TPNR, count=3)
             records = await wait_for_records(kafka_bootstrap, feed.topic, 1, kind="renumbered")
             (mark,) = [r for r in records if r.kind == "renumbered"]
-            assert RenumberedRecord.model_validate_json(mark.value) == RenumberedRecord(
-                feed=feed.id, sequence=20, nav_highest_before=20, nav_highest_now=25, tpnr=TPNR
+            marked = RenumberedRecord.model_validate_json(mark.value)
+            # NAV's highest now: 22 if the bridge looked between the renumbering and the new events.
+            assert marked.nav_highest_now in (22, 25), marked
+            assert marked == RenumberedRecord(
+                feed=feed.id,
+                sequence=20,
+                nav_highest_before=20,
+                nav_highest_now=marked.nav_highest_now,
+                tpnr=TPNR,
             )
             await _until(lambda: _renumbered_once(bridge, feed.id))
             # Under the new numbering the bridge carries on to NAV's newest position.

@@ -46,7 +46,8 @@ class AdapterProcess:
         return self.process.wait(timeout or self.stop_timeout)
 
 
-_IDENT = re.compile(r"(?<!\d)\d{11}(?!\d)")
+# Not inside a hex run: a trace id like ...f92935523221a0... holds 11 digits and no ident.
+_IDENT = re.compile(r"(?<![0-9a-fA-F])\d{11}(?![0-9a-fA-F])")
 _SECRETS = re.compile(
     r"(?i)bearer\s+(?!\[token\])\S|eyJ[A-Za-z0-9_-]{10,}|c2FtdHlra2U|sandbox-subscription-key"
 )
