@@ -4,10 +4,20 @@
 import re
 
 from nav_lookup_contracts.feeds import FEEDS, REQUESTS_PER_MINUTE, Sequencing
-from nav_lookup_contracts.operations import OPERATIONS
+from nav_lookup_contracts.operations import OPERATIONS, Operation
 
 START, END = "<!-- operations:start -->", "<!-- operations:end -->"
 FEEDS_START, FEEDS_END = "<!-- feeds:start -->", "<!-- feeds:end -->"
+
+
+def _params(op: Operation) -> str:
+    """Where NAV gets each field of the operation, as the tables show it."""
+    return ", ".join(
+        f"`{p.field}` → {p.where.value}"
+        + (f" `{p.wire}`" if p.wire else "")
+        + (f" ({p.note})" if p.note else "")
+        for p in op.params
+    )
 
 
 def operations_table() -> str:
@@ -16,12 +26,7 @@ def operations_table() -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for op in OPERATIONS:
-        params = ", ".join(
-            f"`{p.field}` → {p.where.value}"
-            + (f" `{p.wire}`" if p.wire else "")
-            + (f" ({p.note})" if p.note else "")
-            for p in op.params
-        )
+        params = _params(op)
         consent = f"Altinn 3 `{op.consent_resource}` or Altinn 2" if op.consent_resource else "no"
         scopes = " or ".join(f"`{scope}`" for scope in op.scopes)
         rows.append(
@@ -103,12 +108,7 @@ def nav_apis_page() -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for op in OPERATIONS:
-        params = ", ".join(
-            f"`{p.field}` → {p.where.value}"
-            + (f" `{p.wire}`" if p.wire else "")
-            + (f" ({p.note})" if p.note else "")
-            for p in op.params
-        )
+        params = _params(op)
         answers = {
             "not_found": "unknown subject: 404",
             "empty": "unknown subject: 200, empty",

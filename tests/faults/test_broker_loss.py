@@ -2,7 +2,7 @@
 the processes' readiness follows the connection, and their liveness does not."""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +17,6 @@ from tests.support.stack import open_stack, steady_load
 from tests.support.tcp_proxy import CuttableProxy
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def proxied_broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[EmbeddedBroker, int]]:
-    # A broker of its own, advertised at the proxy's port, so every client goes through the proxy.
-    # It is Tansu whatever the suite runs on, and every client here must be told so.
-    monkeypatch.setenv("KAFKA_BROKER_KIND", "tansu")
-    proxy_port = free_port()
-    with EmbeddedBroker(advertised_port=proxy_port) as broker:
-        yield broker, proxy_port
 
 
 async def test_broker_connection_loss_and_reconnect(

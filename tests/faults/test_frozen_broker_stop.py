@@ -4,13 +4,12 @@ answered after a restart."""
 
 import asyncio
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from devtools.devkeys import DevKeys
-from devtools.embedded_broker import EmbeddedBroker, free_port
+from devtools.embedded_broker import EmbeddedBroker
 from tests.support.bridge import BridgeProcess, bridge_settings, feed_sandbox, wait_for_records
 from tests.support.processes import AdapterProcess
 from tests.support.stack import open_stack, steady_load
@@ -24,15 +23,6 @@ STOP_BOUND_SECONDS = 30
 FROZEN_SECONDS = 45
 """Past aiokafka's 40 s request timeout: its requests have failed and it has reconnected into a
 connection that never answers, which is when its own stop used to wait without end."""
-
-
-@pytest.fixture
-def proxied_broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[EmbeddedBroker, int]]:
-    # A broker of its own, advertised at the proxy's port, so every client goes through the proxy.
-    monkeypatch.setenv("KAFKA_BROKER_KIND", "tansu")
-    proxy_port = free_port()
-    with EmbeddedBroker(advertised_port=proxy_port) as broker:
-        yield broker, proxy_port
 
 
 def _stop_timed(process: AdapterProcess | BridgeProcess) -> tuple[int, float]:
