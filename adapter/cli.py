@@ -29,6 +29,7 @@ from adapter.settings import (
     TracingSettings,
 )
 from adapter.settings_help import settings_epilog
+from adapter.shutdown import STOP_MARGIN_SECONDS, exit_unless_stopped_within
 from nav_lookup_contracts.validation import problems
 
 COMMANDS_GROUP = "nav_adapter.commands"
@@ -36,11 +37,19 @@ COMMANDS_GROUP = "nav_adapter.commands"
 Run = Callable[[argparse.Namespace, list[str]], int]
 
 
-def stop_on_signals() -> asyncio.Event:
+def stop_on_signals(*, exit_after: float | None = None) -> asyncio.Event:
+    """An event set on SIGINT or SIGTERM; with `exit_after`, the process exits that many seconds
+    after the first signal if it has not stopped by then."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        if exit_after is not None and not stop.is_set():
+            exit_unless_stopped_within(exit_after)
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal)
     return stop
 
 
@@ -98,7 +107,7 @@ def _bridge(args: argparse.Namespace, rest: list[str]) -> int:
     return _run_role(run_bridge, _kafka(args), bridge, lambda nav: scopes)
 
 
-R = TypeVar("R", bound=BaseSettings)
+R = TypeVar("R", LookupSettings, BridgeSettings)
 
 
 def _run_role(
@@ -115,7 +124,8 @@ def _run_role(
         raise SystemExit(f"invalid configuration: {exc}") from None
 
     async def main() -> None:
-        await run(kafka, nav, role, stop_on_signals())
+        stop = stop_on_signals(exit_after=role.drain_timeout_seconds + STOP_MARGIN_SECONDS)
+        await run(kafka, nav, role, stop)
 
     run_connected(kafka, main)
     return 0

@@ -1,9 +1,44 @@
-"""Stopping at any moment: a start-up step that a stop (SIGINT, SIGTERM) cuts short."""
+"""Stopping at any moment: a start-up step that a stop (SIGINT, SIGTERM) cuts short, and a bound
+on the whole stop that holds even when a library waits on a broker that never answers."""
 
 import asyncio
 import contextlib
+import logging
+import os
+import threading
 from collections.abc import Coroutine
 from typing import Any
+
+log = logging.getLogger(__name__)
+
+STOP_MARGIN_SECONDS = 15.0
+"""How long a role may take to stop past its drain timeout (leaving the groups, closing the
+producer, each bounded on its own) before the process exits regardless. The platform's grace
+period must be longer than the drain timeout plus this."""
+
+OVERRUN_EXIT_CODE = 70
+"""The exit code of a stop that overran its bound (EX_SOFTWARE): something did not stop as built."""
+
+
+def exit_unless_stopped_within(seconds: float) -> threading.Timer:
+    """Exit the process `seconds` from now unless it has ended by then.
+
+    A thread rather than a task: it fires even when the event loop is blocked. Exiting abandons
+    nothing that was counted as done, since offsets are only committed once Kafka has answered,
+    so what is left is redelivered.
+    """
+
+    def overrun() -> None:
+        log.error("the stop took longer than %.0f s: exiting, what was not committed is redelivered", seconds)
+        for handler in logging.getLogger().handlers:
+            with contextlib.suppress(Exception):
+                handler.flush()
+        os._exit(OVERRUN_EXIT_CODE)
+
+    timer = threading.Timer(seconds, overrun)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 async def unless_stopped(

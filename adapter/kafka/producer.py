@@ -73,8 +73,8 @@ async def open_producer(
     finally:
         if not await stop_within(producer.stop, "Kafka producer", close_within):
             # What stop() does after its flush (it was cancelled there): stop sending, disconnect.
-            await stop_within(producer._sender.close, "Kafka producer's sender")
-            await stop_within(producer.client.close, "Kafka producer's connections")
+            await stop_within(producer._sender.close, "Kafka producer's sender", 1.0)
+            await stop_within(producer.client.close, "Kafka producer's connections", 1.0)
 
 
 class Producer:

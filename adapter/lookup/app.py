@@ -75,7 +75,6 @@ async def run_lookups(
         open_nav(nav_settings, APIS, registry) as nav,
         open_producer(
             kafka,
-            close_within=10.0,  # past the drain, what is left was given up on (dead-lettered)
             linger_ms=2,
             max_batch_size=settings.kafka_producer_batch_bytes,
         ) as kafka_producer,

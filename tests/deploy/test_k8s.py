@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from adapter.settings import KafkaSettings, NavSettings
+from adapter.shutdown import STOP_MARGIN_SECONDS
 from tests.deploy.manifests import (
     ROLE_SETTINGS,
     ROLES,
@@ -114,7 +115,7 @@ def test_the_pod_runs_as_the_images_user_and_outlasts_the_drain(
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert pod["securityContext"]["runAsUser"] == _image_user()
     assert pod["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
-    assert pod["terminationGracePeriodSeconds"] > drain_timeout(settings) + 10
+    assert pod["terminationGracePeriodSeconds"] > drain_timeout(settings) + STOP_MARGIN_SECONDS
 
 
 def test_the_secret_layout_holds_no_credential() -> None:

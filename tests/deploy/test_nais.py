@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from adapter.settings import BridgeSettings, KafkaSettings, LookupSettings, NavSettings
+from adapter.shutdown import STOP_MARGIN_SECONDS
 from nav_lookup_contracts.operations import OPERATIONS
 from tests.deploy.manifests import (
     NAIS_ENVIRONMENTS,
@@ -126,7 +127,7 @@ def test_probes_and_metrics_are_what_the_process_serves_on_its_port(
 def test_termination_grace_outlasts_the_drain(env: str, role: str, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = _application(env, role)["spec"]
     _, _, settings = _settings(monkeypatch, env, role)
-    assert spec["terminationGracePeriodSeconds"] > drain_timeout(settings) + 10
+    assert spec["terminationGracePeriodSeconds"] > drain_timeout(settings) + STOP_MARGIN_SECONDS
     assert spec["replicas"]["min"] >= 2, "one pod may stop while another answers (or holds the lease)"
     assert spec["resources"]["requests"]["memory"] and spec["resources"]["limits"]["memory"]
 

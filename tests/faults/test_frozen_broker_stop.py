@@ -52,7 +52,9 @@ async def test_lookups_stop_within_the_drain_timeout_when_the_broker_freezes(
                 code, took = await asyncio.to_thread(_stop_timed, process)
                 print(f"\nlookups stop with the broker frozen: {took:.1f} s (drain {DRAIN_SECONDS} s)")
                 assert code == 0
-                assert "did not stop within" in (tmp_path / "lookups.log").read_text()
+                # The freeze was met: a client's stop was abandoned, or the drain's commit was.
+                log = (tmp_path / "lookups.log").read_text()
+                assert "did not stop within" in log or "not committed within the drain timeout" in log
 
                 # Nothing was counted as done that was not: a restart answers every request sent.
                 load.cancel()
