@@ -119,3 +119,12 @@ async def test_token_fetches_are_counted_per_scope(sandbox: Sandbox, grant: Gran
     stats = (await sandbox.client.get("/_sandbox/stats")).json()
     assert stats["token_fetches"] == {SCOPE: 2, "nav:arbeid/v1/aap": 1}
     assert stats["requests"]["token"] == {"200": 3, "400": 1}
+
+
+async def test_a_grant_too_old_is_refused_with_its_age(sandbox: Sandbox) -> None:
+    # The age tells a grant held up between signing and checking from a wrong clock.
+    response = await sandbox.fetch_token(sandbox.grant(scope=SCOPE, age=30))
+    assert response.status_code == 400
+    description = response.json()["error_description"]
+    assert "iat is +30." in description or "iat is +31." in description
+    assert "not within 10 s" in description
