@@ -1,4 +1,5 @@
-"""`nav-adapter dev`: embedded broker, NAV sandbox and adapter in one process, and a first lookup.
+"""`nav-adapter dev`: embedded broker, NAV sandbox (on an event loop of its own) and adapter in one
+process, and a first lookup.
 
 Uses the Kafka at KAFKA_BOOTSTRAP_SERVERS when that is set, else starts the embedded broker.
 """
@@ -7,6 +8,7 @@ import asyncio
 import contextlib
 import json
 import shlex
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +60,31 @@ async def serve_sandbox(
     finally:
         server.should_exit = True
         await task
+
+
+@contextlib.asynccontextmanager
+async def serve_sandbox_apart(config: SandboxConfig, host: str, port: int) -> AsyncIterator[str]:
+    """The sandbox at the URL yielded, on an event loop of its own in a thread.
+
+    NAV answers whatever the adapter is doing; a sandbox in the lookups' loop would not: whatever
+    holds that loop (first imports, building schemas, the group join) would hold up its answers,
+    its token endpoint's among them, and the start-up grants would time out or age.
+    """
+    app = create_app(config)
+    server = EmbeddedServer(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, loop="asyncio")
+    )
+    thread = threading.Thread(target=server.run, name="nav-sandbox", daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():  # uvicorn has logged why (a port in use, say)
+            raise SystemExit(f"the NAV sandbox could not start on {host}:{port}")
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.to_thread(thread.join)
 
 
 @dataclass(frozen=True)
@@ -141,7 +168,7 @@ async def run_dev(
             issuer=f"http://127.0.0.1:{sandbox_port}/",
             subscription_key=DEV_SUBSCRIPTION_KEY,
         )
-        async with serve_sandbox(sandbox_config, "127.0.0.1", sandbox_port) as sandbox_url:
+        async with serve_sandbox_apart(sandbox_config, "127.0.0.1", sandbox_port) as sandbox_url:
             dev = dev_settings(kafka, sandbox_url, keys.key_id, keys.private_key_path, health_port)
             settings = dev.lookups
             topics = [*settings.request_topics(), *settings.output_topics()]
