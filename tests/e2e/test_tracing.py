@@ -102,6 +102,34 @@ async def test_a_lookup_and_its_nav_call_are_exported_in_the_callers_trace(
     assert_no_personal_data(log.read_text())
 
 
+async def test_with_tracing_off_the_callers_trace_still_reaches_the_reply(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    traceparent = f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+    request_id = str(uuid.uuid4())
+    body = {
+        "request_id": request_id,
+        "operation": "frikort.brev",
+        "scope": "nav:helserefusjon/v1/frikort",
+        "ident": PEOPLE[0].ident,
+    }
+    async with open_stack(kafka_bootstrap, tmp_path, in_process_adapter=False) as stack:
+        env = {k: v for k, v in stack.environment().items() if not k.startswith("OTEL_")}
+        adapter = AdapterProcess(env, tmp_path / "lookups.log")
+        adapter.start()
+        try:
+            await stack.producer.send_and_wait(
+                stack.topic("team-a"), orjson.dumps(body), headers=[("traceparent", traceparent.encode())]
+            )
+            reply = await stack.reply_for(request_id, 60)
+        finally:
+            assert adapter.terminate() == 0
+        reply_headers = stack.replies.reply_headers[request_id]
+
+    assert reply["status"] == "ok", reply
+    assert reply_headers["traceparent"] == traceparent.encode()  # no span of its own: the caller's
+
+
 async def test_an_altinn_2_consent_token_is_in_no_span_attribute_and_no_log_line(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
