@@ -28,7 +28,7 @@ from adapter.settings import (
     NavSettings,
     TracingSettings,
 )
-from adapter.settings_help import settings_epilog
+from adapter.settings_help import env_name, settings_epilog
 from adapter.shutdown import STOP_MARGIN_SECONDS, exit_unless_stopped_within
 from nav_lookup_contracts.validation import problems
 
@@ -60,7 +60,9 @@ def read_settings(kind: type[S]) -> S:
     try:
         return kind()
     except ValidationError as exc:
-        found = "; ".join(problems(exc, empty_location="settings"))
+        # Named as the operator sets them: the variable, not the field.
+        names = {name: env_name(kind, name, info) for name, info in kind.model_fields.items()}
+        found = "; ".join(problems(exc, empty_location="settings", rename=names))
         raise SystemExit(f"invalid configuration: {found}") from None
 
 

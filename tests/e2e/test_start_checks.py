@@ -56,6 +56,33 @@ def test_a_start_without_a_broker_names_the_variable() -> None:
     assert "Traceback" not in output
 
 
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("ADAPTER_DRAIN_TIMEOUT_SECONDS", "soon-ish"),
+        ("KAFKA_SECURITY_PROTOCOL", "CARRIER_PIGEON"),
+        ("BRIDGE_DRAIN_TIMEOUT_SECONDS", "later"),
+    ],
+)
+def test_a_setting_that_does_not_parse_is_named_by_its_variable(variable: str, value: str) -> None:
+    role = "bridge" if variable.startswith("BRIDGE_") else "lookups"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(OWN_VARIABLES)}
+    env = {**clean, "KAFKA_BROKERS": f"127.0.0.1:{free_port()}", variable: value}
+    done = subprocess.run(
+        [sys.executable, "-m", "adapter", role],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=40,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert f"invalid configuration: {variable}: " in output
+    assert value not in output  # a value may be a secret: never echoed
+    assert "Traceback" not in output
+
+
 def test_an_unreachable_broker_stops_the_start_within_30_seconds() -> None:
     code, output, seconds = exit_of({"KAFKA_BROKERS": f"127.0.0.1:{free_port()}"})
     assert code != 0 and seconds < 30
