@@ -141,6 +141,12 @@ class KafkaSettings(BaseSettings):
     connect_timeout_seconds: float = Field(
         20.0, gt=0, le=25, description="How long the start waits for Kafka before it stops."
     )
+    request_timeout_ms: int = Field(
+        40_000,
+        ge=5_000,
+        description="How long a Kafka request may go unanswered before the client drops the "
+        "connection and retries; longer than a consumer group's slowest rebalance.",
+    )
 
     @field_validator("group_instance_id")
     @classmethod

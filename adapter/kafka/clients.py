@@ -48,6 +48,7 @@ def connection(kafka: KafkaSettings) -> dict[str, Any]:
         "bootstrap_servers": kafka.brokers(),
         "security_protocol": kafka.protocol(),
         "ssl_context": ssl_context(kafka),
+        "request_timeout_ms": kafka.request_timeout_ms,
     }
     if kafka.sasl_mechanism is not None:
         options |= {
@@ -91,4 +92,10 @@ def _security(kafka: KafkaSettings) -> BaseSecurity:
 
 
 def faststream_broker(kafka: KafkaSettings, **options: Any) -> KafkaBroker:
-    return KafkaBroker(kafka.brokers(), security=_security(kafka), **_producing(kafka), **options)
+    return KafkaBroker(
+        kafka.brokers(),
+        security=_security(kafka),
+        request_timeout_ms=kafka.request_timeout_ms,
+        **_producing(kafka),
+        **options,
+    )

@@ -83,6 +83,7 @@ async def check_connection(kafka: KafkaSettings) -> None:
     """Connect to one bootstrap broker and authenticate, or raise `KafkaConfigError`."""
     options = connection(kafka)
     hosts = _hosts(options.pop("bootstrap_servers"))
+    del options["request_timeout_ms"]  # the start's own bound, below, applies to this connection
     per_host = kafka.connect_timeout_seconds / len(hosts)
     reasons: dict[str, None] = {}
     for host, port in hosts:

@@ -20,9 +20,13 @@ pytestmark = pytest.mark.e2e
 DRAIN_SECONDS = 5
 STOP_BOUND_SECONDS = 30
 """The drain timeout plus a margin generous enough for a busy machine."""
-FROZEN_SECONDS = 45
-"""Past aiokafka's 40 s request timeout: its requests have failed and it has reconnected into a
-connection that never answers, which is when its own stop used to wait without end."""
+REQUEST_TIMEOUT_SECONDS = 15
+"""The processes' KAFKA_REQUEST_TIMEOUT_MS: above their 10 s session timeouts, below the 40 s default
+so that the freeze need not last as long."""
+FROZEN_SECONDS = REQUEST_TIMEOUT_SECONDS + 5
+"""Past the request timeout: the clients' requests have failed and they have reconnected into a
+connection that never answers, which is when aiokafka's own stop used to wait without end."""
+FROZEN_ENV = {"KAFKA_REQUEST_TIMEOUT_MS": str(REQUEST_TIMEOUT_SECONDS * 1000)}
 
 
 def _stop_timed(process: AdapterProcess | BridgeProcess) -> tuple[int, float]:
@@ -39,7 +43,7 @@ async def test_lookups_stop_within_the_drain_timeout_when_the_broker_freezes(
     await proxy.start()
     try:
         async with open_stack(broker.bootstrap_servers, tmp_path, in_process_adapter=False) as stack:
-            env = {**stack.environment(), "ADAPTER_DRAIN_TIMEOUT_SECONDS": str(DRAIN_SECONDS)}
+            env = {**stack.environment(), **FROZEN_ENV, "ADAPTER_DRAIN_TIMEOUT_SECONDS": str(DRAIN_SECONDS)}
             process = AdapterProcess(env, tmp_path / "lookups.log")
             process.start()
             sent: list[str] = []
@@ -86,7 +90,7 @@ async def test_bridge_stops_within_the_drain_timeout_when_the_broker_freezes(
                 bridge,
                 tmp_path / "bridge.log",
                 http_port=bridge.http_port,
-                extra_env={"BRIDGE_DRAIN_TIMEOUT_SECONDS": str(DRAIN_SECONDS)},
+                extra_env={**FROZEN_ENV, "BRIDGE_DRAIN_TIMEOUT_SECONDS": str(DRAIN_SECONDS)},
             )
             process.start()
             try:

@@ -1,6 +1,7 @@
 """The one Kafka connection: NAIS's variables as they are, SASL, and what every client is given."""
 
 import datetime
+import functools
 import ssl
 from pathlib import Path
 
@@ -126,3 +127,14 @@ async def test_producers_are_idempotent_except_on_tansu_and_compress_as_configur
     tansu = clients.producer(KafkaSettings(bootstrap_servers="b:1", broker_kind="tansu"))
     assert tansu._txn_manager is None
     assert tansu._compression_type is None
+
+
+def test_every_client_waits_for_a_request_as_long_as_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_REQUEST_TIMEOUT_MS", "15000")
+    kafka = KafkaSettings(bootstrap_servers="b:1")
+    # What aiokafka's consumers, producers and admin clients are built with, and the lookups' broker.
+    assert clients.connection(kafka)["request_timeout_ms"] == 15000
+    consumers = clients.faststream_broker(kafka).config.broker_config.builder
+    assert isinstance(consumers, functools.partial) and consumers.keywords["request_timeout_ms"] == 15000
+    monkeypatch.delenv("KAFKA_REQUEST_TIMEOUT_MS")
+    assert KafkaSettings(bootstrap_servers="b:1").request_timeout_ms == 40000  # aiokafka's own
