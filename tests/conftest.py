@@ -11,7 +11,7 @@ import pytest
 
 from devtools.devkeys import DevKeys, make_dev_keys
 from devtools.embedded_broker import EmbeddedBroker
-from tests.support.apache_kafka import ApacheKafka, Listeners, apache_kafka_available
+from devtools.apache_kafka import ApacheKafka, Listeners, apache_kafka_available
 
 _APACHE_LISTENERS = pytest.StashKey[Listeners]()
 

@@ -16,7 +16,7 @@ import pytest
 from nav_lookup_contracts import ErrorCode
 from nav_lookup_contracts import headers as h
 from nav_sandbox import PEOPLE
-from tests.support.apache_kafka import ApacheKafka, apache_kafka_available
+from devtools.apache_kafka import ApacheKafka, apache_kafka_available
 from tests.support.processes import AdapterProcess
 from tests.support.stack import Stack, open_stack
 
