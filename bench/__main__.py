@@ -11,7 +11,7 @@ import orjson
 
 from bench import report
 from bench.bridge import run_bridge_phase
-from bench.harness import Options, Result, describe, say, stack
+from bench.harness import Options, Result, describe, load_average, say, stack
 from bench.lookups import run_lookups_phase
 
 HELP = {
@@ -48,6 +48,8 @@ async def run(opts: Options) -> Result:
                 per["bridge"] = await run_bridge_phase(st, opts)
         per["targets"] = report.targets(per)
         brokers[broker] = per
+    # What else ran on the machine moves the figures: its load at the end too, besides the start's.
+    results["machine"]["loadavg_end"] = load_average()
     return results
 
 

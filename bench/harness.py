@@ -101,6 +101,11 @@ def memory_mb(pid: int, key: Literal["VmRSS", "VmHWM"]) -> float:
         return next((int(line.split()[1]) / 1024 for line in f if line.startswith(key + ":")), 0.0)
 
 
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages: how busy the machine was with everything else too."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def describe() -> Result:
     """What the run ran on, and the commit measured: the figures mean little without them."""
     models = [ln for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")]
@@ -114,7 +119,7 @@ def describe() -> Result:
         "cpu_model": models[0].partition(":")[2].strip() if models else "unknown",
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "loadavg": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
+        "loadavg": load_average(),
         "git": {
             "commit": git("rev-parse", "--short", "HEAD").strip(),
             "uncommitted": [s[3:] for s in status],

@@ -339,6 +339,7 @@ def _machine(results: Result) -> str:
         lines.append(
             f"machine: {m.get('nproc')} cores, {m.get('cpu_model')}, Python {m.get('python')}, "
             f"load average at start {m.get('loadavg')}"
+            + (f", at end {m['loadavg_end']}" if m.get("loadavg_end") else "")
         )
         if git := m.get("git") or {}:
             dirty = [p for p in git.get("uncommitted", []) if p.startswith("adapter/")]
