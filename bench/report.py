@@ -1,6 +1,7 @@
 """Figures from the raw measurements, the targets, the tables, and where a profiled process's time went.
 
-`python -m bench.report [--markdown] [bench-results/latest.json]` prints the tables of a finished run;
+`python -m bench.report [--markdown | --summary] [bench-results/latest.json]` prints the tables of a
+finished run (`--summary`: the targets alone, a column per broker);
 `python -m bench.report bench-results/adapter-profile.pyisession` a profile's breakdown.
 """
 
@@ -304,6 +305,37 @@ def markdown(results: Result) -> str:
     return "\n".join(out) + "\n" + _machine(results)
 
 
+def _short(name: str, value: Any) -> str:
+    """A target's figure with its unit, for the summary."""
+    if name == "added_p99_ms":
+        return f"{value:+.1f} ms against bare's"
+    if name == "peak_rss_mb":
+        return f"{value:.0f} MB"
+    if name == "token_fetches":
+        return f"{str(value).split()[0]} per scope"
+    return f"{value:.2f} ×"
+
+
+def summary(results: Result) -> str:
+    """The targets as one Markdown table, a column per broker (the README's)."""
+    brokers = per_broker(results)
+    per = {b: r.get("targets") or targets(r) for b, r in brokers.items()}
+    names = list(dict.fromkeys(name for t in per.values() for name in t))
+    lines = ["| target | " + " | ".join(brokers) + " |", "|" + "---|" * (len(brokers) + 1)]
+    for name in names:
+        first = next(t[name] for t in per.values() if name in t)
+        cells = []
+        for t in per.values():
+            if (got := t.get(name)) is None:
+                cells.append("-")
+                continue
+            verdict = "met" if got["met"] else ("not yet" if got.get("aim") else "**missed**")
+            bound = " (CPU bound)" if "CPU" in got["detail"] else " (in-flight bound)"
+            cells.append(f"{_short(name, got['value'])}{bound if name == 'slow_nav' else ''} {verdict}")
+        lines.append(f"| {first['target']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def _footer(results: Result) -> str:
     lines = []
     brokers = per_broker(results)
@@ -359,7 +391,10 @@ def main(argv: list[str]) -> int:
     results = orjson.loads(path.read_bytes())
     for per in per_broker(results).values():
         per["targets"] = targets(per)
-    print(markdown(results) if "--markdown" in argv else text_table(results), end="")
+    if "--summary" in argv:
+        print(summary(results), end="")
+    else:
+        print(markdown(results) if "--markdown" in argv else text_table(results), end="")
     return 0
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from bench.__main__ import parser
 from bench.harness import Options
-from bench.report import markdown, missed, per_broker, slow_nav_bound, targets, text_table
+from bench.report import markdown, missed, per_broker, slow_nav_bound, summary, targets, text_table
 
 
 def lookups(rate: float, cpu: float, rss: float = 100.0, tokens: bool = True) -> dict[str, Any]:
@@ -96,6 +96,17 @@ def test_every_table_names_the_broker_of_each_row() -> None:
     md = markdown(results)
     assert md.startswith("| broker | run |")
     assert "| apache | adapter, NAV 100 ms late, 5,000 pre-loaded |" in md
+
+
+def test_the_summary_has_a_column_per_broker() -> None:
+    results = {
+        "brokers": {"apache": broker_results(2400.0, 0.3, 6.0), "tansu": broker_results(1200.0, 0.5, 9.0)}
+    }
+    lines = summary(results).splitlines()
+    assert lines[0] == "| target | apache | tansu |"
+    cpu = next(line for line in lines if line.startswith("| CPU s per 1,000"))
+    assert cpu.endswith("| 1.50 × met | 2.50 × **missed** |")
+    assert "| +1.0 ms against bare's met | +4.0 ms against bare's **missed** |" in summary(results)
 
 
 def test_results_of_a_single_broker_still_render() -> None:
