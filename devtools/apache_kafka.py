@@ -1,4 +1,5 @@
-"""A single-node Apache Kafka broker (KRaft) for the tests and the benchmark, from the jars `make kafka-jars` copies.
+"""A single-node Apache Kafka broker (KRaft) for the tests and the benchmark, from the jars
+`make kafka-jars` copies.
 
 Loopback ports only; its data and log in the folder it is given; settings for a one-node test
 cluster (replication factor 1, no rebalance delay). Three listeners: PLAINTEXT (what the suites
