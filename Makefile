@@ -65,8 +65,9 @@ lock: install
 docs: install
 	$(BIN)/nav-adapter docs
 
-## Benchmark: the adapter against a bare aiokafka + aiohttp pipeline (not part of `make test`).
-bench: install
+## Benchmark: the adapter and the bridge against bare aiokafka + aiohttp pipelines, on Apache Kafka
+## and on Tansu (not part of `make test`).
+bench: install kafka-jars
 	$(BIN)/python -m bench
 
 clean:

@@ -11,14 +11,18 @@ import orjson
 
 from bench import report
 from bench.bridge import run_bridge_phase
-from bench.harness import Options, Result, describe, say, stack
+from bench.harness import Options, Result, describe, load_average, say, stack
 from bench.lookups import run_lookups_phase
 
 HELP = {
     "requests": "pre-loaded requests",
     "max_in_flight": "both pipelines",
-    "transport_requests": "requests per run of the aiohttp/httpx comparison (0: skip it)",
-    "rate": "fixed rate (default: half the adapter's measured maximum)",
+    "transport_requests": "requests of the shorter runs: the aiohttp/httpx comparison (on the first "
+    "broker; 0: skip it), slow NAV, the profile",
+    "brokers": "comma-separated, run one after the other: apache (.cache/kafka), tansu (embedded); "
+    "KAFKA_BOOTSTRAP_SERVERS, if set, is used alone",
+    "rate": "the fixed-rate runs' lookups/s (0: half the adapter's measured maximum)",
+    "slow_nav_ms": "the sandbox's delay on every NAV call in the slow-NAV run",
     "profile": "pyinstrument profile of the adapter and the bridge: when a target is missed (auto)",
     "log_level": "the adapter's and the bridge's log level",
     "fetch_max_wait_ms": "consumers' fetch_max_wait_ms in both pipelines (0: their own defaults); Tansu, "
@@ -28,16 +32,24 @@ HELP = {
 
 
 async def run(opts: Options) -> Result:
-    """The lookups' phases, then the bridge's (its profile is its own, whatever their targets)."""
+    """Per broker, on a stack of its own: the lookups' phases, then the bridge's (its profile is its
+    own, whatever their targets)."""
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     results: Result = {"machine": describe(), "options": dataclasses.asdict(opts), "started": started}
-    async with stack(opts.output.parent / "logs") as st:
-        say(f"Kafka {st.where.bootstrap}, sandbox {st.where.sandbox_url}, run {st.run_id}, logs in {st.logs}")
-        if opts.mode != "bridge":
-            await run_lookups_phase(st, opts, results)
-        if opts.mode in ("all", "bridge"):
-            results["bridge"] = await run_bridge_phase(st, opts)
-    results["targets"] = report.targets(results)
+    brokers = results["brokers"] = {}
+    for i, broker in enumerate(opts.broker_list()):
+        per: Result = {"broker": broker}
+        async with stack(opts.output.parent / "logs" / broker, broker) as st:
+            where = f"sandbox {st.where.sandbox_url}, run {st.run_id}, logs in {st.logs}"
+            say(f"=== {broker}: Kafka {st.where.bootstrap}, {where}")
+            if opts.mode != "bridge":
+                await run_lookups_phase(st, opts, per, compare_transports=i == 0)
+            if opts.mode in ("all", "bridge"):
+                per["bridge"] = await run_bridge_phase(st, opts)
+        per["targets"] = report.targets(per)
+        brokers[broker] = per
+    # What else ran on the machine moves the figures: its load at the end too, besides the start's.
+    results["machine"]["loadavg_end"] = load_average()
     return results
 
 

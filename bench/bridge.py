@@ -98,7 +98,7 @@ async def run_bridge_phase(stack: Stack, opts: Options) -> Result:
     out["bridge"] = await run(stack, opts, "bridge", "bridge", events)
     out["ratio"] = ratios(out["bridge"], out["bare"], "events_per_s")
     if opts.profiled(missed=not report.bridge_target(out)["met"]):
-        path = (opts.output.parent / "bridge-profile.txt").resolve()
+        path = (opts.output.parent / f"bridge-profile-{stack.broker}.txt").resolve()
         profiled = await run(stack, opts, "bridge", "bridge-profiled", events, profile_path=str(path))
         out["profile"] = profile_summary(path, "bridge", profiled)
     return out

@@ -1,6 +1,7 @@
 """The stack a run measures against, the child processes, and the one measure loop.
 
-Kafka (KAFKA_BOOTSTRAP_SERVERS, else the embedded broker) and the sandbox in a process of its own;
+Kafka (Apache Kafka from `.cache/kafka` or the embedded Tansu broker, one stack after the other, or
+KAFKA_BOOTSTRAP_SERVERS alone if set) and the sandbox in a process of its own;
 each pipeline in a child of its own (`bench.child`), so its peak RSS and CPU seconds, read from
 `/proc`, are its own. The driver reads the pipeline's output topic from its beginning: the rate
 counts from the first output record to the last (start-up, group join, token fetch excluded), the
@@ -10,7 +11,6 @@ CPU from the first record on.
 import asyncio
 import contextlib
 import dataclasses
-import math
 import os
 import platform
 import signal
@@ -32,6 +32,7 @@ from adapter.kafka.topics import partitions_of
 from adapter.settings import KafkaSettings
 from bench import report
 from bench.config import ProcConfig
+from devtools.apache_kafka import ApacheKafka, apache_kafka_available
 from devtools.devkeys import make_dev_keys
 from devtools.embedded_broker import EmbeddedBroker, free_port
 
@@ -41,17 +42,21 @@ Feed = Callable[[Tick], Awaitable["asyncio.Task[float]"]]
 """Called once the child is ready: warms it up, returns the task feeding it (result: the rate offered)."""
 _TICKS = os.sysconf("SC_CLK_TCK")
 C = TypeVar("C", bound=ProcConfig)
+Broker = Literal["apache", "tansu", "configured"]
+BROKERS: tuple[Broker, ...] = ("apache", "tansu")
 
 
 @dataclass(frozen=True)
 class Options:
-    mode: Literal["all", "throughput", "fixed-rate", "bridge"] = "all"
+    mode: Literal["all", "throughput", "fixed-rate", "slow-nav", "bridge"] = "all"
+    brokers: str = ",".join(BROKERS)
     requests: int = 20_000
     partitions: int = 4
     max_in_flight: int = 256
     transport_requests: int = 5_000
-    fixed_seconds: float = 15.0
-    rate: float | None = None
+    fixed_seconds: float = 20.0
+    rate: float = 100.0
+    slow_nav_ms: int = 100
     profile: Literal["auto", "always", "never"] = "auto"
     log_level: str = "INFO"
     fetch_max_wait_ms: int = 5
@@ -61,13 +66,21 @@ class Options:
     def profiled(self, missed: bool) -> bool:
         return self.profile == "always" or (self.profile == "auto" and missed)
 
+    def broker_list(self) -> list[Broker]:
+        """The brokers to run on, in order: KAFKA_BOOTSTRAP_SERVERS alone if it is set."""
+        if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+            return ["configured"]
+        names = [name.strip() for name in self.brokers.split(",") if name.strip()]
+        if unknown := [name for name in names if name not in BROKERS]:
+            raise ValueError(f"unknown broker {unknown}: choose from {', '.join(BROKERS)}")
+        return [name for name in BROKERS if name in names]
+
 
 def say(text: str) -> None:
     print(text, flush=True)
 
 
-def ratio(a: float, b: float) -> float:
-    return a / b if b else math.nan
+ratio = report.ratio
 
 
 def ratios(a: Result, b: Result, rate: str) -> Result:
@@ -88,6 +101,11 @@ def memory_mb(pid: int, key: Literal["VmRSS", "VmHWM"]) -> float:
         return next((int(line.split()[1]) / 1024 for line in f if line.startswith(key + ":")), 0.0)
 
 
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages: how busy the machine was with everything else too."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def describe() -> Result:
     """What the run ran on, and the commit measured: the figures mean little without them."""
     models = [ln for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")]
@@ -101,7 +119,7 @@ def describe() -> Result:
         "cpu_model": models[0].partition(":")[2].strip() if models else "unknown",
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "loadavg": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
+        "loadavg": load_average(),
         "git": {
             "commit": git("rev-parse", "--short", "HEAD").strip(),
             "uncommitted": [s[3:] for s in status],
@@ -160,6 +178,7 @@ class Stack:
     """Where the broker and the sandbox are: the fields every child's configuration starts from."""
     logs: Path
     run_id: str
+    broker: Broker = "tansu"
 
     @property
     def kafka(self) -> KafkaSettings:
@@ -175,13 +194,36 @@ class Stack:
             return fetches
 
 
+async def start_broker(running: contextlib.AsyncExitStack, broker: Broker, logs: Path) -> str:
+    """The broker's bootstrap address, stopped with `running`. Every child builds its Kafka
+    connection from the environment: KAFKA_BROKER_KIND turns Tansu's workarounds on or off."""
+    if broker == "configured":
+        return os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+    if broker == "tansu":
+        os.environ["KAFKA_BROKER_KIND"] = "tansu"
+        return running.enter_context(EmbeddedBroker()).bootstrap_servers
+    if not apache_kafka_available():
+        raise RuntimeError("Apache Kafka needs java and its jars in .cache/kafka (`make kafka-jars`)")
+    folder = Path(running.enter_context(tempfile.TemporaryDirectory(prefix="bench-kafka-")))
+    kafka = ApacheKafka(folder)
+    # `start` waits with an event loop of its own: in a thread, off this one.
+    await asyncio.to_thread(kafka.start)
+
+    def stop() -> None:
+        kafka.stop()
+        with contextlib.suppress(OSError):  # its log outlives its data folder, with the others
+            logs.mkdir(parents=True, exist_ok=True)
+            (logs / "apache-kafka.log").write_bytes(kafka.log_path.read_bytes())
+
+    running.callback(stop)
+    os.environ["KAFKA_BROKER_KIND"] = "kafka"
+    return kafka.bootstrap_servers
+
+
 @contextlib.asynccontextmanager
-async def stack(logs: Path) -> AsyncIterator[Stack]:
+async def stack(logs: Path, broker: Broker = "tansu") -> AsyncIterator[Stack]:
     async with contextlib.AsyncExitStack() as running:
-        if not (bootstrap := os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")):
-            bootstrap = running.enter_context(EmbeddedBroker()).bootstrap_servers
-            # Every child builds its Kafka connection from the environment: Tansu's workarounds on.
-            os.environ["KAFKA_BROKER_KIND"] = "tansu"
+        bootstrap = await start_broker(running, broker, logs)
         keys = make_dev_keys(Path(running.enter_context(tempfile.TemporaryDirectory(prefix="bench-keys-"))))
         sandbox = await Child.start(["sandbox", str(free_port()), str(keys.jwks_path)], logs / "sandbox.log")
         running.push_async_callback(sandbox.stop, 10)
@@ -189,7 +231,7 @@ async def stack(logs: Path) -> AsyncIterator[Stack]:
         where = ProcConfig(
             bootstrap=bootstrap, sandbox_url=url, key_id=keys.key_id, key_file=str(keys.private_key_path)
         )
-        yield Stack(sandbox, where, logs, uuid.uuid4().hex[:8])
+        yield Stack(sandbox, where, logs, uuid.uuid4().hex[:8], broker)
 
 
 class TopicReader:

@@ -1,20 +1,22 @@
 """The lookups phase: the adapter against the bare pipeline, each its own process and consumer group.
 
 Throughput over N pre-loaded requests (the bare pipeline, the adapter), the transport comparison
-on a shorter topic; then at a fixed rate (half the adapter's maximum) the sandbox straight over
-HTTP, the bare pipeline and the adapter fed live, open loop; a profile of the adapter when a target
-is missed. Latency is the reply's record timestamp minus the request's: both CreateTime on this
-machine's clock.
+on a shorter topic; then at a fixed rate (100/s) the sandbox straight over HTTP, the bare pipeline
+and the adapter fed live, open loop; the adapter over the shorter topic with the sandbox answering
+every call late (slow NAV); a profile of the adapter when a target is missed. Latency is the
+reply's record timestamp minus the request's: both CreateTime on this machine's clock.
 """
 
 import asyncio
+import contextlib
 import inspect
 import math
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import aiohttp
+import httpx
 import orjson
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 
@@ -203,23 +205,37 @@ class Lookups:
         }
 
 
-async def run_lookups_phase(stack: Stack, opts: Options, results: Result) -> None:
-    """Adds `throughput`, `transport`, `fixed_rate` and `profile` to `results`, as asked."""
+@contextlib.asynccontextmanager
+async def slow_nav(stack: Stack, latency_ms: int) -> AsyncIterator[None]:
+    """The sandbox answering every NAV call `latency_ms` late (its latency fault; tokens not delayed)."""
+    async with httpx.AsyncClient(base_url=stack.where.sandbox_url) as http:
+        (await http.post("/_sandbox/faults", json={"latency_ms": latency_ms})).raise_for_status()
+        try:
+            yield
+        finally:
+            (await http.delete("/_sandbox/faults")).raise_for_status()
+
+
+async def run_lookups_phase(
+    stack: Stack, opts: Options, results: Result, compare_transports: bool = True
+) -> None:
+    """Adds `throughput`, `transport` (if `compare_transports`), `fixed_rate`, `slow_nav` and `profile` to
+    `results`, as `opts.mode` asks."""
     bench, short, n = Lookups(stack, opts), "", opts.requests
-    adapter_rate, short_n = (opts.rate * 2 if opts.rate else math.nan), opts.transport_requests or 5_000
+    adapter_rate, short_n = math.nan, opts.transport_requests or 5_000
     if opts.mode in ("all", "throughput"):
         main = await bench.preload("main", n)
         tp: Result = {k: await bench.run(k, k, n, main) for k in ("baseline", "adapter")}
         tp["ratio"] = harness.ratios(tp["adapter"], tp["baseline"], "lookups_per_s")
         results["throughput"], adapter_rate = tp, tp["adapter"]["lookups_per_s"]
-        if opts.transport_requests:
+        if opts.transport_requests and compare_transports:
             short = await bench.preload("short", short_n)
             transports: tuple[Transport, ...] = ("aiohttp", "httpx")
             results["transport"] = {
                 t: await bench.run("adapter", f"adapter-{t}", short_n, short, transport=t) for t in transports
             }
     if opts.mode in ("all", "fixed-rate"):
-        if math.isnan(adapter_rate):  # no throughput run: a short one tells the rate
+        if not opts.rate and math.isnan(adapter_rate):  # half the maximum: a short run tells it
             short = short or await bench.preload("short", short_n)
             adapter_rate = (await bench.run("adapter", "adapter-probe", short_n, short))["lookups_per_s"]
         rate = opts.rate or adapter_rate / 2
@@ -230,8 +246,14 @@ async def run_lookups_phase(stack: Stack, opts: Options, results: Result) -> Non
             for q in ("p50", "p99"):
                 fixed[f"{kind}_added_{q}_ms"] = run["latency_ms"][q] - fixed["direct"]["latency_ms"][q]
         results["fixed_rate"] = fixed
-    if opts.profiled(missed=not all(t["met"] for t in report.targets(results).values())):
+    if opts.mode in ("all", "slow-nav"):
         short = short or await bench.preload("short", short_n)
-        path = (opts.output.parent / "adapter-profile.txt").resolve()
+        say(f"== the sandbox answers every NAV call {opts.slow_nav_ms} ms late")
+        async with slow_nav(stack, opts.slow_nav_ms):
+            slow = await bench.run("adapter", "adapter-slow-nav", short_n, short)
+        results["slow_nav"] = slow | {"nav_latency_ms": opts.slow_nav_ms, "max_in_flight": opts.max_in_flight}
+    if opts.profiled(missed=report.missed(report.targets(results))):
+        short = short or await bench.preload("short", short_n)
+        path = (opts.output.parent / f"adapter-profile-{stack.broker}.txt").resolve()
         profiled = await bench.run("adapter", "adapter-profiled", short_n, short, profile_path=str(path))
         results["profile"] = harness.profile_summary(path, "adapter", profiled)

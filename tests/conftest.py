@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from devtools.apache_kafka import ApacheKafka, Listeners, apache_kafka_available
 from devtools.devkeys import DevKeys, make_dev_keys
 from devtools.embedded_broker import EmbeddedBroker
-from tests.support.apache_kafka import ApacheKafka, Listeners, apache_kafka_available
 
 _APACHE_LISTENERS = pytest.StashKey[Listeners]()
 

@@ -54,7 +54,9 @@ def test_token_check_expects_one_fetch_per_scope_per_lifetime() -> None:
 
 
 def test_targets_flag_a_missed_ratio() -> None:
-    results = {"throughput": {"ratio": {"lookups_per_s": 0.5}}}
+    run = {"lookups_per_s": 1.0, "cpu_s_per_1000": 1.0, "peak_rss_mb": 90.0, "requests": 10}
+    ratio = {"lookups_per_s": 0.4, "cpu_s_per_1000": 1.0, "peak_rss_mb": 1.0}
+    results = {"throughput": {"baseline": run, "adapter": run, "ratio": ratio}}
     assert targets(results)["throughput_ratio"]["met"] is False
 
 

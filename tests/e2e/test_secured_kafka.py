@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from adapter.settings import KafkaSettings
+from devtools.apache_kafka import Listeners
 from devtools.devkeys import DevKeys
 from devtools.embedded_broker import free_port
-from tests.support.apache_kafka import Listeners
 from tests.support.bridge import BridgeProcess, bridge_settings, feed_sandbox, wait_for_records
 from tests.support.processes import AdapterProcess, assert_no_personal_data, without_own_variables
 from tests.support.stack import open_stack

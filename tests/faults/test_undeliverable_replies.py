@@ -13,10 +13,10 @@ from typing import Any
 import orjson
 import pytest
 
+from devtools.apache_kafka import ApacheKafka, apache_kafka_available
 from nav_lookup_contracts import ErrorCode
 from nav_lookup_contracts import headers as h
 from nav_sandbox import PEOPLE
-from tests.support.apache_kafka import ApacheKafka, apache_kafka_available
 from tests.support.processes import AdapterProcess
 from tests.support.stack import Stack, open_stack
 

@@ -1,4 +1,5 @@
-"""A single-node Apache Kafka broker (KRaft) for the tests, from the jars `make kafka-jars` copies.
+"""A single-node Apache Kafka broker (KRaft) for the tests and the benchmark, from the jars
+`make kafka-jars` copies.
 
 Loopback ports only; its data and log in the folder it is given; settings for a one-node test
 cluster (replication factor 1, no rebalance delay). Three listeners: PLAINTEXT (what the suites
@@ -21,9 +22,9 @@ from types import TracebackType
 from aiokafka.admin import AIOKafkaAdminClient
 
 from devtools.embedded_broker import free_port
-from tests.support.kafka_tls import Credentials, make_credentials
+from devtools.kafka_tls import Credentials, make_credentials
 
-JARS = Path(__file__).resolve().parents[2] / ".cache" / "kafka"
+JARS = Path(__file__).resolve().parents[1] / ".cache" / "kafka"
 
 # The broker's log on stdout (the fixture sends it to broker.log): INFO, the chatty parts at WARN.
 LOG4J2 = """\
