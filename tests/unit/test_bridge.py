@@ -252,6 +252,20 @@ def test_records_keys_and_headers() -> None:
     assert FNR.encode() not in hashed and hashed == record_key(FNR, 99, b"secret")
 
 
+@pytest.mark.parametrize("feed", [TRYGD, VEDTAK], ids=["no tpnr", "tpnr"])
+def test_event_values_are_the_models_json_byte_for_byte(feed: ConfiguredFeed) -> None:
+    raw = {
+        "n": 4,
+        "name": "Ærlig Øst",
+        "none": None,
+        "nested": {"x": None, "f": 1.0, "big": 10**15},
+        "l": [None, True],
+    }
+    (record,) = to_records(feed, [FeedItem(4, FNR, raw)], secret=None)
+    model = BridgedEvent(feed=feed.id, sequence=4, tpnr=feed.tpnr, event=raw)
+    assert record.value == model.model_dump_json(exclude_none=True).encode()
+
+
 # --- settings ---
 
 
