@@ -44,9 +44,9 @@ from adapter.bridge.feed import ConfiguredFeed, ContinuityPolicy
 from adapter.bridge.metrics import BridgeMetrics
 from adapter.bridge.pacing import Pacer, Pacing
 from adapter.bridge.page import Page
+from adapter.bridge.publishing import PagePublisher
 from adapter.bridge.records import to_records
 from adapter.bridge.resume import Resume, plan_resume, published_after
-from adapter.kafka.producer import Producer
 from adapter.nav.errors import NavError
 from adapter.observability.tracing import page_span
 from adapter.settings import KafkaSettings
@@ -66,7 +66,7 @@ class FeedBridge:
         *,
         feed: ConfiguredFeed,
         source: PageSource,
-        producer: Producer,
+        publisher: PagePublisher,
         checkpoints: CheckpointStore,
         kafka: KafkaSettings,
         policy: ContinuityPolicy,
@@ -79,7 +79,7 @@ class FeedBridge:
     ) -> None:
         self._feed = feed
         self._source = source
-        self._producer = producer
+        self._publisher = publisher
         self._checkpoints = checkpoints
         self._kafka = kafka
         self._policy = policy
@@ -235,7 +235,7 @@ class FeedBridge:
 
     async def _publish(self, checked: Checked, expected: int) -> None:
         records = to_records(self._feed, checked.entries, self._secret)
-        acks = await self._producer.queue(records)
+        acks = await self._publisher.queue(records)
         done = self._due.sequence if self._due is not None else None
         # The checkpoint of the page before joins these records in one request: no await between.
         if (checkpoint_acked := await self._hand_over_due()) is not None:

@@ -28,7 +28,6 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
     UnknownTopicOrPartitionError,
 )
-from aiokafka.structs import RecordMetadata
 
 from adapter.backoff import full_jitter
 from adapter.kafka import clients
@@ -98,13 +97,10 @@ class Producer:
         self._refused_topics: dict[str, tuple[float, str]] = {}
 
     async def send(self, records: Sequence[Outgoing]) -> None:
-        await asyncio.gather(*await self.queue(records))
-
-    async def queue(self, records: Sequence[Outgoing]) -> list["asyncio.Future[RecordMetadata]"]:
-        """Hand the records to the producer; the futures are their acknowledgements."""
-        return [
+        futures = [
             await self._producer.send(r.topic, r.value, key=r.key, headers=list(r.headers)) for r in records
         ]
+        await asyncio.gather(*futures)
 
     async def send_until_acked(self, records: Sequence[Outgoing]) -> None:
         """Retried until acknowledged; only a lasting refusal ends it, as `PublishRefused`."""
