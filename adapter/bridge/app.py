@@ -2,7 +2,7 @@
 
 Follow a feed from here: `Lease.hold` joins the feed's lease group; while it holds partition 0
 it runs `FeedBridge.run`, which reads pages through `FeedSource`, checks them
-(`continuity.check_page`), publishes them (`Producer.send`) and checkpoints (`CheckpointStore`).
+(`continuity.check_page`), publishes them (`PagePublisher.queue`) and checkpoints (`CheckpointStore`).
 """
 
 import asyncio
@@ -17,6 +17,7 @@ from adapter.bridge.feed_bridge import FeedBridge
 from adapter.bridge.lease import Lease
 from adapter.bridge.metrics import BridgeMetrics
 from adapter.bridge.pacing import Pacing
+from adapter.bridge.publishing import PagePublisher
 from adapter.bridge.source import FeedSource
 from adapter.heap import freeze_startup_objects
 from adapter.kafka.probe import BrokerProbe
@@ -98,6 +99,7 @@ def build_bridge(
     *,
     nav: NavClient,
     producer: Producer,
+    publisher: PagePublisher,
     checkpoints: CheckpointStore,
     metrics: BridgeMetrics,
 ) -> Sequence[Lease]:
@@ -109,7 +111,7 @@ def build_bridge(
         runner = FeedBridge(
             feed=feed,
             source=FeedSource(feed=feed, nav=nav, limiter=limiters.get(feed.id)),
-            producer=producer,
+            publisher=publisher,
             checkpoints=checkpoints,
             kafka=kafka,
             policy=bridge.continuity_policy,
@@ -157,6 +159,7 @@ async def run_bridge(
             feeds,
             nav=nav.client,
             producer=Producer(kafka_producer),
+            publisher=PagePublisher(kafka_producer),
             checkpoints=checkpoints,
             metrics=metrics,
         )

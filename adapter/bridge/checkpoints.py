@@ -9,6 +9,7 @@ import asyncio
 import logging
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.structs import RecordMetadata
 from pydantic import ValidationError
 
 from adapter.kafka.offsets import exact_end_offsets, range_reader
@@ -70,9 +71,14 @@ class CheckpointStore:
         return self._resets.pop(feed_id, None)
 
     async def write(self, checkpoint: Checkpoint) -> None:
-        await self._producer.send_and_wait(
+        await (await self.send(checkpoint))
+
+    async def send(self, checkpoint: Checkpoint) -> "asyncio.Future[RecordMetadata]":
+        """Hand the checkpoint to the producer; the future is its acknowledgement."""
+        acked: asyncio.Future[RecordMetadata] = await self._producer.send(
             self._topic, checkpoint.model_dump_json(exclude_none=True).encode(), key=checkpoint.feed.encode()
         )
+        return acked
 
     def _take(self, records: list[ConsumerRecord]) -> None:
         for record in records:

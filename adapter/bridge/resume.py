@@ -1,8 +1,10 @@
 """Where a bridge resumes: its checkpoint, corrected by what its topic already holds.
 
-The checkpoint is written after a page's records are acknowledged, so at most the page in
-flight at a crash is on the topic beyond it; those records may be any subset of the page, since
-a page's records go to several partitions at once. So the bridge reads, in every partition,
+The checkpoint is written after a page's records are acknowledged, and goes to Kafka with the
+next page's records (`adapter.bridge.feed_bridge`), so at most two pages are on the topic beyond
+it at a crash: the one whose checkpoint was due and the one in flight, each in any subset per
+partition, since a page's records go to several partitions at once (in each partition, in
+order). So the bridge reads, in every partition,
 the records after the newest one at or below the checkpoint, and re-reads NAV from the number
 after the checkpoint, publishing only what is not there yet: nothing is skipped or repeated.
 
