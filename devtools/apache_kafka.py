@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from aiokafka.admin import AIOKafkaAdminClient
-
+from adapter.kafka import clients
+from adapter.settings import KafkaSettings
 from devtools.embedded_broker import free_port
 from devtools.kafka_tls import Credentials, make_credentials
 
@@ -59,8 +59,14 @@ async def _answers_metadata(host: str, port: int) -> bool:
             pass
     except OSError:
         return False
-    bootstrap = f"{host}:{port}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=2000)
+    # The PLAINTEXT listener on loopback, whatever KAFKA_* the surrounding process has.
+    kafka = KafkaSettings(
+        bootstrap_servers=f"{host}:{port}",
+        security_protocol="PLAINTEXT",
+        sasl_mechanism=None,
+        request_timeout_ms=5000,
+    )
+    admin = clients.admin(kafka)
     try:
         await admin.start()
         await admin.list_topics()
