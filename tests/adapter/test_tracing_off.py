@@ -1,7 +1,7 @@
 """Without an exporter no span is made, yet the caller's trace context still reaches the reply."""
 
 import pytest
-from opentelemetry import context, trace
+from opentelemetry import baggage, context, trace
 
 from adapter.observability import tracing
 
@@ -19,3 +19,11 @@ async def test_the_callers_traceparent_reaches_the_reply_headers_with_tracing_of
             headers = dict(tracing.trace_headers())
     assert headers["traceparent"] == TRACEPARENT.encode()
     assert dict(tracing.trace_headers()) == {}  # the request's context is current only inside
+
+
+def test_baggage_alone_is_still_carried_on() -> None:
+    token = context.attach(baggage.set_baggage("tenant", "t-1"))
+    try:
+        assert dict(tracing.trace_headers()) == {"baggage": b"tenant=t-1"}
+    finally:
+        context.detach(token)
