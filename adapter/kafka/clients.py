@@ -14,6 +14,7 @@ from aiokafka.helpers import create_ssl_context
 from faststream.kafka import KafkaBroker
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
+from adapter.kafka.partitioner import CachedPartitioner
 from adapter.settings import KafkaSettings
 
 
@@ -69,7 +70,9 @@ def consumer(kafka: KafkaSettings, *topics: str, **options: Any) -> AIOKafkaCons
 
 
 def producer(kafka: KafkaSettings, **options: Any) -> AIOKafkaProducer:
-    """A producer that waits for every in-sync replica (`acks="all"`), idempotent where it can be."""
+    """A producer that waits for every in-sync replica (`acks="all"`), idempotent where it can be;
+    a keyed record goes to Kafka's partition for its key (`CachedPartitioner`)."""
+    options.setdefault("partitioner", CachedPartitioner())
     return AIOKafkaProducer(**connection(kafka), **_producing(kafka), **options)
 
 

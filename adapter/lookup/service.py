@@ -159,16 +159,19 @@ class LookupService:
         remembered = outcome == "ok" or ErrorCode(outcome) not in RETRYABLE_CODES
         if remembered and digest and outcome != ErrorCode.INVALID_REQUEST.value:
             self._recent.put(dedupe_key, digest, reply)
-        # Every outcome is on the audit topic and in the metrics; the log keeps what needs a look.
-        log.log(
-            logging.DEBUG if outcome == "ok" else logging.INFO,
-            "lookup %s operation=%s caller=%s outcome=%s",
-            envelope.request_id,
-            envelope.operation,
-            self._policy.caller(msg.topic),
-            outcome,
-            extra=self._fields(envelope, msg.topic, outcome),
-        )
+        # Every outcome is on the audit topic and in the metrics; the log keeps what needs a look
+        # (its fields are built only when the line is written: an ok lookup's is not, by default).
+        level = logging.DEBUG if outcome == "ok" else logging.INFO
+        if log.isEnabledFor(level):
+            log.log(
+                level,
+                "lookup %s operation=%s caller=%s outcome=%s",
+                envelope.request_id,
+                envelope.operation,
+                self._policy.caller(msg.topic),
+                outcome,
+                extra=self._fields(envelope, msg.topic, outcome),
+            )
         return [records.reply_record(envelope, key, reply), self._audit(envelope, request, outcome, key)]
 
     def _fields(self, envelope: Envelope, topic: str, outcome: str) -> dict[str, str | None]:

@@ -1,6 +1,6 @@
 """The NAV client: `call(op, request)` for every lookup in the table, `get_page` for the feeds.
 
-Requests go out through one `NavSender` per process (a pooled transport and the shared token
+Requests go out through one `NavSender` per process (a pooled HTTP exchange and the shared token
 cache). Every exchange, lookup or feed, passes its API's circuit breaker, gets a span and a
 latency observation. Lookups retry transient failures with exponential backoff and full jitter,
 honouring `Retry-After`, but never past the request's deadline; a feed page is one attempt, since
@@ -22,7 +22,8 @@ from adapter.nav.breaker import CircuitBreaker
 from adapter.nav.calls import build_call, interpret, nav_headers
 from adapter.nav.consent_tokens import Consent
 from adapter.nav.errors import NavUnavailable, error_for_status, from_transport
-from adapter.nav.sender import NavAnswer, NavSender
+from adapter.nav.exchange import NavAnswer
+from adapter.nav.sender import NavSender
 from adapter.observability.tracing import nav_call_span
 from nav_lookup_contracts._wire import NavModel
 from nav_lookup_contracts.feeds import BUSY_503_APIS

@@ -1,5 +1,5 @@
-"""Errors of the NAV client, and the one place that turns NAV's answers and httpx's failures into
-them. Nothing outside `adapter.nav` sees an httpx type.
+"""Errors of the NAV client, and the one place that turns NAV's answers and the HTTP exchange's
+failures (`adapter.nav.exchange`) into them. Nothing outside `adapter.nav` sees an HTTP client's type.
 
     NavError(code, retryable, http_status)
       NavUnavailable     connect errors, timeouts, 5xx, 429, token endpoint down  -> retryable
@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
-import httpx
 from pydantic import ValidationError
 
 from adapter.nav.consent_tokens import ConsentRefused
+from adapter.nav.exchange import ExchangeFailed, ExchangeTimeout
 from adapter.nav.tokens import TokenEndpointError
 from nav_lookup_contracts._wire import NavModel
 from nav_lookup_contracts.replies import ErrorCode
@@ -146,12 +146,12 @@ def contract_error(name: str, exc: ValidationError, status: int) -> NavContractE
 
 
 def from_transport(exc: Exception, name: str) -> NavError | None:
-    """The NavError an httpx or token failure of call `name` stands for; None if it is neither."""
+    """The NavError an exchange or token failure of call `name` stands for; None if it is neither."""
     if isinstance(exc, NavError):
         return exc
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, ExchangeTimeout):
         return NavUnavailable(ErrorCode.TIMEOUT, f"{name}: NAV did not answer in time")
-    if isinstance(exc, httpx.TransportError):
+    if isinstance(exc, ExchangeFailed):
         return NavUnavailable(ErrorCode.UPSTREAM_UNAVAILABLE, f"{name}: cannot reach NAV")
     if isinstance(exc, ConsentRefused):
         return NavRejected(

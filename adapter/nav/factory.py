@@ -8,8 +8,10 @@ from dataclasses import dataclass
 import httpx
 from prometheus_client import CollectorRegistry
 
+from adapter.nav.aiohttp_exchange import open_aiohttp_exchange
 from adapter.nav.client import ApiEndpoint, NavClient, RetryPolicy
 from adapter.nav.consent_tokens import ConsentTokenCache
+from adapter.nav.exchange import HttpxExchange, NavHttp
 from adapter.nav.metrics import NavMetrics
 from adapter.nav.sender import NavSender
 from adapter.nav.tokens import MaskinportenClient, MaskinportenConfig, TokenCache
@@ -44,11 +46,21 @@ async def open_nav(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[Nav]:
     """A client for `apis`, its calls and circuits counted in `registry`; over `transport`, or
-    the pooled transport the settings describe."""
+    the pooled exchanges the settings describe: NAV's over aiohttp directly unless the settings
+    say httpx, Maskinporten's over an httpx transport."""
+    given = transport
     transport = transport or make_transport(settings)
     timeout = httpx.Timeout(settings.nav_timeout_seconds, connect=settings.nav_connect_timeout_seconds)
     # Maskinporten's token endpoint is called a few times an hour: httpx's client is fine there.
-    async with httpx.AsyncClient(timeout=timeout, transport=transport) as http:
+    async with contextlib.AsyncExitStack() as stack:
+        http = await stack.enter_async_context(httpx.AsyncClient(timeout=timeout, transport=transport))
+        nav_http: NavHttp
+        if given is None and settings.http_transport == "aiohttp":
+            aiohttp_exchange = open_aiohttp_exchange(settings)
+            stack.push_async_callback(aiohttp_exchange.aclose)
+            nav_http = aiohttp_exchange
+        else:
+            nav_http = HttpxExchange(transport, connect_timeout=settings.nav_connect_timeout_seconds)
         config = maskinporten_config(settings)
         maskinporten = MaskinportenClient(http=http, config=config)
         tokens = TokenCache(fetcher=maskinporten, margin_seconds=config.refresh_margin_seconds)
@@ -57,12 +69,7 @@ async def open_nav(
             margin_seconds=config.refresh_margin_seconds,
             max_tokens=settings.nav_consent_tokens_max,
         )
-        sender = NavSender(
-            transport=transport,
-            tokens=tokens,
-            connect_timeout=settings.nav_connect_timeout_seconds,
-            consent_tokens=consent_tokens,
-        )
+        sender = NavSender(http=nav_http, tokens=tokens, consent_tokens=consent_tokens)
         endpoints = {
             api.key: ApiEndpoint(
                 settings.base_url(api.key),

@@ -1,43 +1,31 @@
-"""`NavSender`: one request to NAV over the pooled transport, with the scope's Maskinporten token.
+"""`NavSender`: one request to NAV over the process's HTTP exchange, with the scope's Maskinporten
+token.
 
-A NAV call needs none of what `httpx.AsyncClient` adds around a transport (cookies, redirects,
-auth flows, URL merging, event hooks), and measured, that layer costs more CPU than the HTTP
-exchange itself (docs/benchmark.md). So each call is built as an `httpx.Request` and handed
-straight to the transport, and the bearer token is set here: on a 401 the token is dropped and
-the request sent once more with a fresh one; a second 401 goes back to the caller, so no loop.
-Token endpoint failures propagate as `TokenEndpointError`, transport failures as httpx's own.
+The bearer token is set here: on a 401 the token is dropped and the request sent once more with a
+fresh one; a second 401 goes back to the caller, so no loop. Token endpoint failures propagate as
+`TokenEndpointError`, exchange failures as `ExchangeTimeout` and `ExchangeFailed`.
 """
 
-from dataclasses import dataclass
-
-import httpx
+from http import HTTPStatus
 
 from adapter.nav.consent_tokens import Consent, ConsentTokenCache
+from adapter.nav.exchange import NavAnswer, NavHttp
 from adapter.nav.tokens import AccessToken, TokenCache
 
 USER_AGENT = "nav-kafka-adapter"
-
-
-@dataclass(frozen=True)
-class NavAnswer:
-    status: int
-    headers: httpx.Headers
-    content: bytes
 
 
 class NavSender:
     def __init__(
         self,
         *,
-        transport: httpx.AsyncBaseTransport,
+        http: NavHttp,
         tokens: TokenCache,
-        connect_timeout: float,
         consent_tokens: ConsentTokenCache | None = None,
     ) -> None:
-        self._transport = transport
+        self._http = http
         self._tokens = tokens
         self._consent_tokens = consent_tokens
-        self._connect_timeout = connect_timeout
 
     async def send(
         self,
@@ -55,7 +43,7 @@ class NavSender:
         `consent`, the bearer token is one granted for that consent and person."""
         token = await self._token(scope, consent)
         answer = await self._exchange(method, url, token.value, headers, params, content, timeout)
-        if answer.status != httpx.codes.UNAUTHORIZED:
+        if answer.status != HTTPStatus.UNAUTHORIZED:
             return answer
         # Revoked or rotated early: drop exactly this token (a newer one another call fetched
         # is kept) and try once more.
@@ -83,24 +71,5 @@ class NavSender:
         content: bytes | None,
         timeout: float,
     ) -> NavAnswer:
-        request = httpx.Request(
-            method,
-            url,
-            params=params or None,
-            headers={**headers, "Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
-            content=content,
-            extensions={
-                "timeout": {
-                    "connect": min(self._connect_timeout, timeout),
-                    "read": timeout,
-                    "write": timeout,
-                    "pool": timeout,
-                }
-            },
-        )
-        response = await self._transport.handle_async_request(request)
-        try:
-            body = await response.aread()
-        finally:
-            await response.aclose()
-        return NavAnswer(response.status_code, response.headers, body)
+        with_token = {**headers, "Authorization": f"Bearer {token}", "User-Agent": USER_AGENT}
+        return await self._http.exchange(method, url, with_token, params, content, timeout)

@@ -34,10 +34,24 @@ def exempt(host: str, port: int | None, no_proxy: str) -> bool:
 
 def proxy_for(url: httpx.URL, proxies: Mapping[str, str], no_proxy: str | None) -> str | None:
     """The proxy a request to `url` goes through (by scheme), or None where NO_PROXY exempts it."""
-    proxy = proxies.get(url.scheme)
-    if proxy is None or (no_proxy and exempt(url.host, url.port or _DEFAULT_PORTS.get(url.scheme), no_proxy)):
+    return proxy_of(url.scheme, url.host, url.port, proxies, no_proxy)
+
+
+def proxy_of(
+    scheme: str, host: str, port: int | None, proxies: Mapping[str, str], no_proxy: str | None
+) -> str | None:
+    """`proxy_for` of a URL in parts."""
+    proxy = proxies.get(scheme)
+    if proxy is None or (no_proxy and exempt(host, port or _DEFAULT_PORTS.get(scheme), no_proxy)):
         return None
     return proxy
+
+
+def proxies_of(settings: NavSettings) -> dict[str, str]:
+    """The egress proxy of each scheme the settings name one for."""
+    return {
+        scheme: url for scheme, url in (("https", settings.https_proxy), ("http", settings.http_proxy)) if url
+    }
 
 
 class ProxyRoutes(httpx.AsyncBaseTransport):
@@ -91,9 +105,7 @@ def make_transport(settings: NavSettings) -> httpx.AsyncBaseTransport:
         def build(proxy: httpx.Proxy | None) -> httpx.AsyncBaseTransport:
             return httpx.AsyncHTTPTransport(limits=limits, verify=verify, proxy=proxy)
 
-    proxies = {
-        scheme: url for scheme, url in (("https", settings.https_proxy), ("http", settings.http_proxy)) if url
-    }
+    proxies = proxies_of(settings)
     direct = build(None)
     if not proxies:
         return direct

@@ -15,7 +15,7 @@ trace context is still made current, so the reply carries the caller's `tracepar
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from opentelemetry import context, propagate, trace
+from opentelemetry import baggage, context, propagate, trace
 from opentelemetry.trace import Span, SpanKind
 
 from adapter.settings import TracingSettings
@@ -115,6 +115,8 @@ def page_span(feed: str, start: int) -> Iterator[Span]:
 
 def trace_headers() -> Sequence[tuple[str, bytes]]:
     """The current trace context as Kafka headers (W3C traceparent/tracestate)."""
+    if not trace.get_current_span().get_span_context().is_valid and not baggage.get_all():
+        return []  # nothing any propagator would write; the usual case with tracing off
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
     return [(key, value.encode()) for key, value in carrier.items()]

@@ -12,6 +12,7 @@ from pydantic import SecretStr
 from adapter.nav.client import ApiEndpoint, NavClient, RetryPolicy
 from adapter.nav.consent_tokens import ConsentTokenCache
 from adapter.nav.errors import NavRejected, NavUnavailable
+from adapter.nav.exchange import HttpxExchange
 from adapter.nav.sender import NavSender
 from adapter.nav.tokens import TokenCache, TokenEndpointError, TokenResponse
 from nav_lookup_contracts import LOOKUP_REQUEST, OPERATIONS, OPERATIONS_BY_NAME, ErrorCode
@@ -59,9 +60,8 @@ def _client(
     endpoints[SAMORDNING.key] = ApiEndpoint(f"https://nav.test/{SAMORDNING.key}", None)
     return NavClient(
         sender=NavSender(
-            transport=httpx.MockTransport(handler),
+            http=HttpxExchange(httpx.MockTransport(handler), connect_timeout=3.0),
             tokens=TokenCache(fetcher=tokens or StaticTokens()),
-            connect_timeout=3.0,
             consent_tokens=ConsentTokenCache(fetcher=tokens or StaticTokens()),
         ),
         endpoints=endpoints,

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 
+from adapter.nav.exchange import HttpxExchange
 from adapter.nav.sender import NavSender
 from adapter.nav.tokens import (
     GRANT_TYPE,
@@ -481,7 +482,7 @@ async def test_the_refresher_survives_a_failing_endpoint(
 
 @pytest.fixture
 def sender(transport: httpx.MockTransport, cache: TokenCache) -> NavSender:
-    return NavSender(transport=transport, tokens=cache, connect_timeout=3.0)
+    return NavSender(http=HttpxExchange(transport, connect_timeout=3.0), tokens=cache)
 
 
 async def _get(sender: NavSender) -> int:
@@ -534,7 +535,7 @@ async def test_the_sender_passes_the_request_as_given_and_the_answer_back(
         return httpx.Response(201, headers={"x-answer": "yes"}, content=b'{"a": 1}')
 
     await cache.get(SCOPE)
-    sender = NavSender(transport=httpx.MockTransport(handler), tokens=cache, connect_timeout=0.5)
+    sender = NavSender(http=HttpxExchange(httpx.MockTransport(handler), connect_timeout=0.5), tokens=cache)
     answer = await sender.send(
         "POST",
         NAV_URL,
