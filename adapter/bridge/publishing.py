@@ -5,8 +5,7 @@ partitioner, accumulator, a future each): it was most of the bridge's time per e
 record is appended to its partition's batch (`create_batch`, aiokafka's record builder) and each
 batch is handed over with `send_batch`, in page order, so a key's records stay in sequence order
 in their partition. Records go to the partition aiokafka's default partitioner picks (murmur2 of
-the key over the topic's partitions); a key's hash is remembered, since the same people come
-back page after page and murmur2 is pure Python.
+the key over the topic's partitions, `CachedPartitioner`, as every producer of the adapter).
 """
 
 import asyncio
@@ -14,31 +13,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.partitioner import murmur2
 from aiokafka.producer.message_accumulator import BatchBuilder
 
+from adapter.kafka.partitioner import CachedPartitioner
 from adapter.kafka.records import Outgoing
 
 REMEMBERED_KEYS = 50_000
-"""Key hashes kept (in memory only); all are forgotten when full, and computed again."""
-
-
-def partition_of(key: bytes, partitions: Sequence[int], hashes: dict[bytes, int] | None = None) -> int:
-    """The partition aiokafka's `DefaultPartitioner` gives `key` among `partitions`."""
-    hashed: int | None = None if hashes is None else hashes.get(key)
-    if hashed is None:
-        hashed = int(murmur2(key)) & 0x7FFFFFFF
-        if hashes is not None:
-            if len(hashes) >= REMEMBERED_KEYS:
-                hashes.clear()
-            hashes[key] = hashed
-    return partitions[hashed % len(partitions)]
+"""Key hashes kept: the same people come back page after page."""
 
 
 class PagePublisher:
     def __init__(self, producer: AIOKafkaProducer) -> None:
         self._producer = producer
-        self._hashes: dict[bytes, int] = {}
+        self._partition = CachedPartitioner(recent_keys=REMEMBERED_KEYS)
 
     async def queue(self, records: Sequence[Outgoing]) -> list["asyncio.Future[Any]"]:
         """Hand the records to the producer; the futures are their batches' acknowledgements."""
@@ -51,7 +38,7 @@ class PagePublisher:
                 known = partitions[record.topic] = list(await self._producer.partitions_for(record.topic))
             if record.key is None:
                 raise ValueError("every bridged record has a key")
-            target = (record.topic, partition_of(record.key, known, self._hashes))
+            target = (record.topic, self._partition(record.key, known, known))
             if (batch := batches.get(target)) is None:
                 batch = batches[target] = self._producer.create_batch()
             if (

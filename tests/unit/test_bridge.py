@@ -6,14 +6,12 @@ from pathlib import Path
 import orjson
 import pytest
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberMetadata
-from aiokafka.partitioner import DefaultPartitioner
 
 from adapter.bridge.continuity import Gap, check_page
 from adapter.bridge.feed import ConfiguredFeed
 from adapter.bridge.lease import LeaseAssignor
 from adapter.bridge.pacing import Pacer, Pacing
 from adapter.bridge.page import FeedItem, Page, parse_page
-from adapter.bridge.publishing import partition_of
 from adapter.bridge.records import record_key, to_records
 from adapter.bridge.resume import Published, Resume, plan_resume
 from adapter.doc_tables import FEEDS_END, FEEDS_START, feeds_table, with_feeds_table
@@ -266,17 +264,6 @@ def test_event_values_are_the_models_json_byte_for_byte(feed: ConfiguredFeed) ->
     (record,) = to_records(feed, [FeedItem(4, FNR, raw)], secret=None)
     model = BridgedEvent(feed=feed.id, sequence=4, tpnr=feed.tpnr, event=raw)
     assert record.value == model.model_dump_json(exclude_none=True).encode()
-
-
-def test_records_go_to_the_partition_aiokafkas_partitioner_picks() -> None:
-    hashes: dict[bytes, int] = {}
-    keys = [record_key(FNR, 1, None), record_key(FNR, 1, b"secret"), b"7", b"123456789", b""]
-    keys += [str(n).encode() * (n % 7 + 1) for n in range(500)]
-    for count in (1, 3, 4, 12):
-        partitions = list(range(count))
-        for key in keys * 2:  # the second time from the remembered hash
-            expected = DefaultPartitioner()(key, partitions, partitions)
-            assert partition_of(key, partitions, hashes) == partition_of(key, partitions) == expected
 
 
 # --- settings ---
