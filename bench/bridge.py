@@ -1,7 +1,8 @@
 """The bridge phase: the sandbox's feed pre-loaded with N events, then the bare feed loop and the
 real bridge (checkpoints, lease), each its own process and output topic from the feed's first
 number. The driver reads each topic until every number is there and counts the missing, duplicated
-and out-of-order ones; the bridge is profiled when its target is missed.
+and out-of-order ones. Each pipeline runs twice (bare, bridge, bridge, bare) and keeps its faster
+run; the bridge is profiled when its target is missed.
 """
 
 from collections.abc import Callable
@@ -85,6 +86,15 @@ async def run(
     return result
 
 
+def faster_of(runs: list[Result]) -> Result:
+    """The faster run's figures, with both rates, and the most missing, duplicated and out-of-order
+    events of any run: a flaw in one run is never hidden by the other."""
+    best = max(runs, key=lambda r: float(r["events_per_s"]))
+    worst: Result = {k: max(r[k] for r in runs) for k in ("missing", "duplicated", "out_of_order")}
+    worst["complete"] = all(r["complete"] for r in runs)
+    return best | worst | {"events_per_s_runs": [r["events_per_s"] for r in runs]}
+
+
 async def run_bridge_phase(stack: Stack, opts: Options) -> Result:
     """The feed holds a few events to begin with: topped up to `bridge_events`, both runs read them all."""
     url = f"/_sandbox/feeds/{BRIDGE_FEED}/events"
@@ -94,8 +104,14 @@ async def run_bridge_phase(stack: Stack, opts: Options) -> Result:
             events = (await http.post(url, json={"count": more})).raise_for_status().json()["count"]
     say(f"== the sandbox's {BRIDGE_FEED} feed holds {events:,} events")
     out: Result = {"feed": BRIDGE_FEED, "events": events}
-    out["bare"] = await run(stack, opts, "bare-feed", "bridge-bare", events)
-    out["bridge"] = await run(stack, opts, "bridge", "bridge", events)
+    # Bare, bridge, bridge, bare: a broker still warming up (or a machine growing busier) weighs on
+    # both alike. Each keeps the rate of its faster run, and the worst counts of either.
+    runs: dict[str, list[Result]] = {"bare-feed": [], "bridge": []}
+    for round_, kind in enumerate(("bare-feed", "bridge", "bridge", "bare-feed"), start=1):
+        label = f"bridge-bare-{round_}" if kind == "bare-feed" else f"bridge-{round_}"
+        runs[kind].append(await run(stack, opts, kind, label, events))
+    for key, kind in (("bare", "bare-feed"), ("bridge", "bridge")):
+        out[key] = faster_of(runs[kind])
     out["ratio"] = ratios(out["bridge"], out["bare"], "events_per_s")
     if opts.profiled(missed=not report.bridge_target(out)["met"]):
         path = (opts.output.parent / f"bridge-profile-{stack.broker}.txt").resolve()

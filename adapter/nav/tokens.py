@@ -63,9 +63,12 @@ def make_grant(
     scope: str,
     now: float,
     authorization_details: list[dict[str, Any]] | None = None,
+    *,
+    key: rsa.RSAPrivateKey | None = None,
 ) -> str:
     """A fresh RS256 JWT grant for `scope`, issued at wall-clock time `now`; with
-    `authorization_details`, for a token carrying them (an Altinn 3 consent)."""
+    `authorization_details`, for a token carrying them (an Altinn 3 consent). `key` is the
+    config's key already loaded: loading a PEM checks the key, which costs more than signing."""
     iat = int(now)
     claims: dict[str, Any] = {
         "aud": config.audience,
@@ -80,7 +83,7 @@ def make_grant(
         claims["authorization_details"] = authorization_details
     return jwt.encode(
         claims,
-        config.private_key_pem.get_secret_value(),
+        key if key is not None else config.private_key_pem.get_secret_value(),
         algorithm="RS256",
         headers={"kid": config.key_id},
     )
@@ -153,14 +156,15 @@ def _oauth_error(response: httpx.Response, assertion: str) -> tuple[str | None, 
     return error, description
 
 
-def _check_private_key(pem: SecretStr) -> None:
-    # Fail at startup, not on the first lookup; cryptography's own message is not passed on.
+def _load_private_key(pem: SecretStr) -> rsa.RSAPrivateKey:
+    # At startup, not on the first lookup; cryptography's own message is not passed on.
     try:
         key = serialization.load_pem_private_key(pem.get_secret_value().encode(), password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm):
         key = None
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError("the Maskinporten private key is not an unencrypted RSA key in PEM")
+    return key
 
 
 class MaskinportenClient:
@@ -173,7 +177,7 @@ class MaskinportenClient:
         config: MaskinportenConfig,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        _check_private_key(config.private_key_pem)
+        self._key = _load_private_key(config.private_key_pem)  # once: every grant signs with it
         self._http = http
         self._config = config
         self._clock = clock  # wall clock: Maskinporten checks iat against its own within ±10 s
@@ -181,7 +185,7 @@ class MaskinportenClient:
     async def fetch(
         self, scope: str, authorization_details: list[dict[str, Any]] | None = None
     ) -> TokenResponse:
-        assertion = make_grant(self._config, scope, self._clock(), authorization_details)
+        assertion = make_grant(self._config, scope, self._clock(), authorization_details, key=self._key)
         try:
             response = await self._http.post(
                 self._config.token_url,

@@ -4,6 +4,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
@@ -244,6 +245,29 @@ def test_secrets_stay_out_of_reprs(config: MaskinportenConfig, keys: Keys) -> No
     token = AccessToken(value="secret-token", scope=SCOPE, expires_at=1.0)
     assert "secret-token" not in repr(token)
     assert keys.private_pem.splitlines()[3] not in repr(config)
+
+
+async def test_the_private_key_is_loaded_once_not_for_every_grant(
+    http: httpx.AsyncClient,
+    config: MaskinportenConfig,
+    endpoint: TokenEndpoint,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Loading a PEM checks the RSA key, which costs more than signing the grant with it.
+    loads: list[bytes] = []
+    real = serialization.load_pem_private_key
+
+    def counted(data: bytes, *args: Any, **kwargs: Any) -> Any:
+        loads.append(data)
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(serialization, "load_pem_private_key", counted)
+    monkeypatch.setattr(jwt.algorithms, "load_pem_private_key", counted)
+    client = MaskinportenClient(http=http, config=config)
+    for scope in (SCOPE, OTHER_SCOPE, SCOPE):
+        await client.fetch(scope)
+    assert endpoint.scopes == [SCOPE, OTHER_SCOPE, SCOPE]  # every grant checked against the public key
+    assert len(loads) == 1
 
 
 async def test_a_bad_private_key_fails_at_construction(http: httpx.AsyncClient) -> None:

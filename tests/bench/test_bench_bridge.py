@@ -5,7 +5,7 @@ from typing import Any
 from aiokafka import ConsumerRecord
 
 from adapter.settings import KafkaSettings
-from bench.bridge import EventReader, bare_sequence, bridged_sequence
+from bench.bridge import EventReader, bare_sequence, bridged_sequence, faster_of
 from bench.config import BridgeConfig
 from bench.report import category, targets, text_table
 from nav_lookup_contracts import headers as h
@@ -97,3 +97,26 @@ def test_bridge_profile_buckets() -> None:
     stack = [frame.format("/work/adapter/bridge/runner.py"), frame.format("/site-packages/pydantic/main.py")]
     assert category(stack).startswith("pydantic")
     assert category(stack[:1]).startswith("the bridge's own code")
+
+
+def _round(rate: float, *, missing: int = 0, duplicated: int = 0, complete: bool = True) -> dict[str, Any]:
+    return {
+        "events_per_s": rate,
+        "missing": missing,
+        "duplicated": duplicated,
+        "out_of_order": 0,
+        "complete": complete,
+        "peak_rss_mb": rate / 100,
+    }
+
+
+def test_of_two_runs_the_faster_gives_the_figures_and_both_rates_are_kept() -> None:
+    kept = faster_of([_round(9_000.0), _round(12_000.0)])
+    assert kept["events_per_s"] == 12_000.0
+    assert kept["peak_rss_mb"] == 120.0
+    assert kept["events_per_s_runs"] == [9_000.0, 12_000.0]
+
+
+def test_missing_duplicated_or_incomplete_in_either_run_shows() -> None:
+    kept = faster_of([_round(9_000.0, duplicated=3, complete=False), _round(12_000.0, missing=1)])
+    assert (kept["missing"], kept["duplicated"], kept["complete"]) == (1, 3, False)
