@@ -6,6 +6,7 @@ It prints `ready` first. With `profile_path` set it runs under pyinstrument.
 """
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,15 @@ async def _sandbox(port: int, jwks: Path) -> None:
         client_id=DEV_CLIENT_ID, jwks_path=jwks, issuer=issuer, subscription_key=DEV_SUBSCRIPTION_KEY
     )
     async with serve_sandbox(config, "127.0.0.1", port) as url:  # no faults; uvicorn ends on SIGTERM
-        print(f"ready {url}", flush=True)
+        _ready(f"ready {url}")
         await asyncio.Event().wait()
+
+
+def _ready(line: str) -> None:
+    """Tell the driver, then send stdout (the JSON logs) to stderr's log file: the driver reads
+    its pipe only for this line, and a full pipe would stall the child at its next log line."""
+    print(line, flush=True)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
 
 
 def main(argv: list[str]) -> int:
@@ -59,7 +67,7 @@ def main(argv: list[str]) -> int:
         from adapter.observability.logs import configure_logging
 
         configure_logging(config.log_level, json_lines=True)
-    print("ready", flush=True)
+    _ready("ready")
     if not config.profile_path:
         asyncio.run(_work(role, config))
         return 0
