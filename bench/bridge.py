@@ -14,7 +14,18 @@ from adapter.kafka.topics import ensure_topics
 from adapter.settings import KafkaSettings
 from bench import report
 from bench.config import BRIDGE_FEED, BridgeConfig
-from bench.harness import Options, Result, Stack, TopicReader, measure, profile_summary, ratios, say
+from bench.harness import (
+    ROUNDS,
+    Options,
+    Result,
+    Stack,
+    TopicReader,
+    best_of,
+    measure,
+    profile_summary,
+    ratios,
+    say,
+)
 from nav_lookup_contracts import headers as h
 
 SequenceOf = Callable[[ConsumerRecord[bytes, bytes]], int | None]
@@ -87,12 +98,8 @@ async def run(
 
 
 def faster_of(runs: list[Result]) -> Result:
-    """The faster run's figures, with both rates, and the most missing, duplicated and out-of-order
-    events of any run: a flaw in one run is never hidden by the other."""
-    best = max(runs, key=lambda r: float(r["events_per_s"]))
-    worst: Result = {k: max(r[k] for r in runs) for k in ("missing", "duplicated", "out_of_order")}
-    worst["complete"] = all(r["complete"] for r in runs)
-    return best | worst | {"events_per_s_runs": [r["events_per_s"] for r in runs]}
+    """The faster run's figures, with the most missing, duplicated and out-of-order events of any."""
+    return best_of(runs, lambda r: float(r["events_per_s"]), ("missing", "duplicated", "out_of_order"))
 
 
 async def run_bridge_phase(stack: Stack, opts: Options) -> Result:
@@ -104,10 +111,9 @@ async def run_bridge_phase(stack: Stack, opts: Options) -> Result:
             events = (await http.post(url, json={"count": more})).raise_for_status().json()["count"]
     say(f"== the sandbox's {BRIDGE_FEED} feed holds {events:,} events")
     out: Result = {"feed": BRIDGE_FEED, "events": events}
-    # Bare, bridge, bridge, bare: a broker still warming up (or a machine growing busier) weighs on
-    # both alike. Each keeps the rate of its faster run, and the worst counts of either.
     runs: dict[str, list[Result]] = {"bare-feed": [], "bridge": []}
-    for round_, kind in enumerate(("bare-feed", "bridge", "bridge", "bare-feed"), start=1):
+    for round_, which in enumerate(ROUNDS, start=1):
+        kind = "bare-feed" if which == "baseline" else "bridge"
         label = f"bridge-bare-{round_}" if kind == "bare-feed" else f"bridge-{round_}"
         runs[kind].append(await run(stack, opts, kind, label, events))
     for key, kind in (("bare", "bare-feed"), ("bridge", "bridge")):

@@ -355,6 +355,21 @@ async def measure(
     return result
 
 
+ROUNDS = ("baseline", "pipeline", "pipeline", "baseline")
+"""The order of a pair's runs: a broker still warming up, or a machine growing busier, weighs on
+both alike, and each keeps its better run (`best_of`)."""
+
+
+def best_of(runs: list[Result], score: Callable[[Result], float], flaws: tuple[str, ...]) -> Result:
+    """The run with the highest `score`, every run's score (`rounds`), and of each count in `flaws`
+    the highest of any run: a flaw of one run is never hidden by the other."""
+    best = max(runs, key=score)
+    kept = best | {k: max(r[k] for r in runs) for k in flaws}
+    kept["complete"] = all(r["complete"] for r in runs)
+    kept["rounds"] = [score(r) for r in runs]
+    return kept
+
+
 def profile_summary(path: Path, what: str, under_profiler: Result) -> Result:
     """Where a profiled run's profile is, its rate under the profiler, and the per-component split."""
     from pyinstrument.session import Session

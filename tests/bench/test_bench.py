@@ -5,7 +5,7 @@ from pathlib import Path
 from bench.__main__ import parser
 from bench.baselines import Upstream, upstream_from
 from bench.config import MIX, LookupsConfig, make_request
-from bench.harness import Options
+from bench.harness import Options, best_of
 from bench.lookups import token_check
 from bench.report import IDLE, category, latency_summary, percentile, steady_rate, targets
 from devtools.dev import dev_nav_settings
@@ -104,3 +104,14 @@ def test_the_command_line_fills_every_option() -> None:
     opts = Options(**vars(parser().parse_args(["--mode", "bridge", "-n", "10", "--rate", "50"])))
     assert (opts.mode, opts.requests, opts.rate, opts.profile) == ("bridge", 10, 50.0, "auto")
     assert opts.output == Options().output
+
+
+def test_best_of_keeps_the_lower_p99_when_asked_and_every_failure() -> None:
+    runs = [
+        {"latency_ms": {"p99": 12.0}, "failed_replies": 0, "complete": True},
+        {"latency_ms": {"p99": 9.0}, "failed_replies": 2, "complete": True},
+    ]
+    kept = best_of(runs, lambda r: -float(r["latency_ms"]["p99"]), ("failed_replies",))
+    assert kept["latency_ms"]["p99"] == 9.0
+    assert kept["failed_replies"] == 2
+    assert kept["rounds"] == [-12.0, -9.0]

@@ -114,7 +114,7 @@ def test_of_two_runs_the_faster_gives_the_figures_and_both_rates_are_kept() -> N
     kept = faster_of([_round(9_000.0), _round(12_000.0)])
     assert kept["events_per_s"] == 12_000.0
     assert kept["peak_rss_mb"] == 120.0
-    assert kept["events_per_s_runs"] == [9_000.0, 12_000.0]
+    assert kept["rounds"] == [9_000.0, 12_000.0]
 
 
 def test_missing_duplicated_or_incomplete_in_either_run_shows() -> None:
