@@ -85,10 +85,15 @@ async def bare_pipeline(cfg: LookupsConfig, stop: asyncio.Event) -> None:
         auto_offset_reset="earliest",
         **fetch,
     )
-    # The adapter's producer settings (`adapter/lookup/app.py`), so only the work around differs.
+    # The adapter's producer settings (`adapter/lookup/app.py`; idempotent where the broker can be,
+    # `KafkaSettings.idempotent`), so only the work around differs.
     batch_bytes = settings.lookups.kafka_producer_batch_bytes
     producer = AIOKafkaProducer(
-        bootstrap_servers=cfg.bootstrap, acks="all", linger_ms=2, max_batch_size=batch_bytes
+        bootstrap_servers=cfg.bootstrap,
+        acks="all",
+        linger_ms=2,
+        max_batch_size=batch_bytes,
+        enable_idempotence=settings.kafka.idempotent(),
     )
     slots, tasks = asyncio.Semaphore(cfg.max_in_flight), set[asyncio.Task[None]]()
 
@@ -144,11 +149,14 @@ async def bare_pipeline(cfg: LookupsConfig, stop: asyncio.Event) -> None:
 
 async def bare_feed_loop(cfg: BridgeConfig, stop: asyncio.Event) -> None:
     """`events` items onto the topic, then idle until `stop`, so the driver can still read /proc."""
-    nav, table, number = cfg.dev().nav, cfg.table, cfg.table.sequence_field or ""
+    dev, table, number = cfg.dev(), cfg.table, cfg.table.sequence_field or ""
+    nav = dev.nav
     url, key = nav.base_url(table.api.key) + table.path, nav.subscription_key_for(table.api.key)
     headers = {"Ocp-Apim-Subscription-Key": key.get_secret_value()} if key else {}
-    # No linger, as the bridge's producer (`adapter/bridge/app.py`).
-    producer = AIOKafkaProducer(bootstrap_servers=cfg.bootstrap, acks="all", linger_ms=0)
+    # No linger and idempotent where the broker can be, as the bridge's producer (`adapter/bridge/app.py`).
+    producer = AIOKafkaProducer(
+        bootstrap_servers=cfg.bootstrap, acks="all", linger_ms=0, enable_idempotence=dev.kafka.idempotent()
+    )
 
     async def token() -> None:
         headers["Authorization"] = "Bearer " + (await fetch_tokens(http, nav, [table.scope]))[table.scope]

@@ -61,7 +61,7 @@ class Options:
     log_level: str = "INFO"
     fetch_max_wait_ms: int = 5
     output: Path = Path("bench-results/latest.json")
-    bridge_events: int = 20_000
+    bridge_events: int = 60_000
 
     def profiled(self, missed: bool) -> bool:
         return self.profile == "always" or (self.profile == "auto" and missed)
