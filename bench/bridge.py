@@ -15,7 +15,6 @@ from adapter.settings import KafkaSettings
 from bench import report
 from bench.config import BRIDGE_FEED, BridgeConfig
 from bench.harness import (
-    ROUNDS,
     Options,
     Result,
     Stack,
@@ -24,6 +23,7 @@ from bench.harness import (
     measure,
     profile_summary,
     ratios,
+    rounds,
     say,
 )
 from nav_lookup_contracts import headers as h
@@ -112,10 +112,8 @@ async def run_bridge_phase(stack: Stack, opts: Options) -> Result:
     say(f"== the sandbox's {BRIDGE_FEED} feed holds {events:,} events")
     out: Result = {"feed": BRIDGE_FEED, "events": events}
     runs: dict[str, list[Result]] = {"bare-feed": [], "bridge": []}
-    for round_, which in enumerate(ROUNDS, start=1):
-        kind = "bare-feed" if which == "baseline" else "bridge"
-        label = f"bridge-bare-{round_}" if kind == "bare-feed" else f"bridge-{round_}"
-        runs[kind].append(await run(stack, opts, kind, label, events))
+    for i, kind in enumerate(rounds("bare-feed", "bridge"), start=1):
+        runs[kind].append(await run(stack, opts, kind, f"{kind}-{i}", events))
     for key, kind in (("bare", "bare-feed"), ("bridge", "bridge")):
         out[key] = faster_of(runs[kind])
     out["ratio"] = ratios(out["bridge"], out["bare"], "events_per_s")

@@ -355,9 +355,10 @@ async def measure(
     return result
 
 
-ROUNDS = ("baseline", "pipeline", "pipeline", "baseline")
-"""The order of a pair's runs: a broker still warming up, or a machine growing busier, weighs on
-both alike, and each keeps its better run (`best_of`)."""
+def rounds(bare: str, pipeline: str) -> list[str]:
+    """The order of a pair's runs: a broker still warming up, or a machine growing busier, weighs on
+    both alike, and each keeps its better run (`best_of`)."""
+    return [bare, pipeline, pipeline, bare]
 
 
 def best_of(runs: list[Result], score: Callable[[Result], float], flaws: tuple[str, ...]) -> Result:

@@ -170,11 +170,10 @@ class Lookups:
         return result
 
     async def pair(self, label: str, n: int, prefix: str = "", rate: float = 0.0) -> dict[str, Result]:
-        """The bare pipeline and the adapter, in `harness.ROUNDS` order, each keeping its better run:
+        """The bare pipeline and the adapter, in `harness.rounds` order, each keeping its better run:
         pre-loaded, the higher rate; fed at `rate`, the lower p99."""
         runs: dict[str, list[Result]] = {"baseline": [], "adapter": []}
-        for i, which in enumerate(harness.ROUNDS, start=1):
-            kind = "baseline" if which == "baseline" else "adapter"
+        for i, kind in enumerate(harness.rounds("baseline", "adapter"), start=1):
             runs[kind].append(await self.run(kind, f"{label}{kind}-{i}", n, prefix, rate))
 
         def score(r: Result) -> float:

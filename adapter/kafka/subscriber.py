@@ -14,7 +14,8 @@ from adapter.settings import LookupSettings
 EMPTY_POLL_MS = 1
 """FastStream waits this long for records, then, finding none, sleeps as long again: a request
 arriving during the sleep waits it out. At 10 ms the adapter's p99 at 100 lookups/s was 6 to 7 ms
-above the bare pipeline's; at 1 ms, 2 ms above, for about 2 % of a core polling (docs/benchmark.md)."""
+above the bare pipeline's; at 1 ms, 2 to 5 ms above, for about 2 % of a core polling
+(docs/benchmark.md)."""
 
 
 class RecordSink(Protocol):
