@@ -229,7 +229,12 @@ class NavSettings(BaseSettings):
     nav_timeout_seconds: float = Field(10.0, gt=0)
     nav_connect_timeout_seconds: float = Field(3.0, gt=0)
     nav_retry_attempts: int = Field(3, ge=1, le=10)
-    nav_max_connections: int = Field(200, ge=1)
+    nav_max_connections: int = Field(
+        256,
+        ge=1,
+        description="Connections to NAV at most, all APIs together; with fewer than the lookups' "
+        "max_in_flight, lookups beyond them wait for a connection.",
+    )
     nav_breaker_threshold: int = Field(
         5, ge=1, description="Transient failures in a row that open an API's circuit."
     )

@@ -59,6 +59,28 @@ class AckingProducer:
         self.sent.append(records)
 
 
+class GatedProducer:
+    """Acknowledges a reply only when the test says so."""
+
+    def __init__(self) -> None:
+        self.acks: dict[int, asyncio.Event] = {}
+        self.waiting: list[int] = []
+
+    async def send_reply(self, records: Sequence[Outgoing]) -> None:
+        offset = int(records[0].value)
+        self.waiting.append(offset)
+        await self.acks.setdefault(offset, asyncio.Event()).wait()
+
+    def ack(self, offset: int) -> None:
+        self.acks.setdefault(offset, asyncio.Event()).set()
+
+
+class NumberedService(GatedService):
+    async def handle(self, msg: Incoming) -> list[Outgoing]:
+        await super().handle(msg)
+        return [Outgoing("replies", None, str(msg.offset).encode(), ())]
+
+
 def _record(offset: int, key: bytes | None = None) -> ConsumerRecord[bytes, bytes]:
     return ConsumerRecord(
         topic=TP.topic,
@@ -167,3 +189,45 @@ async def test_lag_is_what_the_broker_has_beyond_what_was_taken() -> None:
     consumer, _, _ = _setup(max_in_flight=10)
     await consumer.submit(_record(3))
     assert consumer.lag() == {TP: 6}
+
+
+async def test_a_reply_waiting_for_its_ack_leaves_its_slot_to_the_next_lookup() -> None:
+    service, producer, kafka = NumberedService(), GatedProducer(), FakeKafkaConsumer()
+    consumer = LookupScheduler(
+        service=cast(Any, service),
+        producer=cast(Any, producer),
+        max_in_flight=1,
+        drain_timeout=30.0,
+        pause_after=0.0,
+    )
+    consumer.attach(cast(Any, kafka))
+    await consumer.submit(_record(0, b"a"))
+    service.open(0)
+    await _settle()
+    assert producer.waiting == [0]
+    await asyncio.wait_for(consumer.submit(_record(1, b"b")), 1)  # the slot is free again
+    await _settle()
+    assert service.started == [0, 1]
+    await consumer.commit()
+    assert kafka.commits == [] and consumer.in_flight == 2  # nothing acknowledged yet
+
+    # One reply may wait for its ack: the next finished lookup keeps its slot until that clears.
+    service.open(1)
+    await _settle()
+    assert producer.waiting == [0]
+    third = asyncio.create_task(consumer.submit(_record(2, b"c")))
+    await _settle()
+    assert not third.done() and kafka.paused == {TP}
+
+    producer.ack(0)
+    await asyncio.wait_for(third, 1)
+    await _settle()
+    assert producer.waiting == [0, 1] and service.started == [0, 1, 2]
+    await consumer.commit()
+    assert kafka.commits == [{TP: 1}]
+    producer.ack(1)
+    service.open(2)
+    producer.ack(2)
+    await _settle()
+    await consumer.commit()
+    assert kafka.commits == [{TP: 1}, {TP: 3}] and consumer.in_flight == 0
