@@ -270,8 +270,11 @@ async def run_lookups_phase(
         short = short or await bench.preload("short", short_n)
         say(f"== the sandbox answers every NAV call {opts.slow_nav_ms} ms late")
         async with slow_nav(stack, opts.slow_nav_ms):
+            # The bare pipeline alongside: what the machine, the broker and the sandbox allow.
+            bare = await bench.run("baseline", "baseline-slow-nav", short_n, short)
             slow = await bench.run("adapter", "adapter-slow-nav", short_n, short)
-        results["slow_nav"] = slow | {"nav_latency_ms": opts.slow_nav_ms, "max_in_flight": opts.max_in_flight}
+        late = {"nav_latency_ms": opts.slow_nav_ms, "max_in_flight": opts.max_in_flight}
+        results["slow_nav"] = slow | late | {"baseline": bare}
     if opts.profiled(missed=report.missed(report.targets(results))):
         short = short or await bench.preload("short", short_n)
         path = (opts.output.parent / f"adapter-profile-{stack.broker}.txt").resolve()

@@ -134,6 +134,9 @@ def slow_nav_target(slow: Result, cpu_bound_rate: float | None) -> Result:
     bound, which = slow_nav_bound(slow, cpu_bound_rate)
     rate, share = slow["lookups_per_s"], SLOW_NAV_SHARE
     detail = f"{figure(rate)}/s against a bound of {figure(bound)}/s: the {which}"
+    if bare := slow.get("baseline"):
+        bare_rate = bare["lookups_per_s"]
+        detail += f"; bare pipeline {figure(bare_rate)}/s, adapter / bare {ratio(rate, bare_rate):.2f}"
     target = f"lookups/s with NAV {slow['nav_latency_ms']} ms late >= {share} x bound"
     return _target(target, round(ratio(rate, bound), 3), rate >= share * bound, detail)
 
@@ -234,11 +237,10 @@ def _lookup_rows(results: Result) -> Table:
             if kind in fixed:
                 add(broker, f"{name} at {fixed['rate']:.0f}/s", fixed[kind])
         if slow := per.get("slow_nav"):
-            add(
-                broker,
-                f"adapter, NAV {slow['nav_latency_ms']} ms late, {slow['requests']:,} pre-loaded",
-                slow,
-            )
+            late = f"NAV {slow['nav_latency_ms']} ms late, {slow['requests']:,} pre-loaded"
+            if bare := slow.get("baseline"):
+                add(broker, f"baseline, {late}", bare)
+            add(broker, f"adapter, {late}", slow)
     return head, rows
 
 

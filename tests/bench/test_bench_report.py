@@ -72,6 +72,18 @@ def test_slow_nav_target_says_which_bound_held() -> None:
     assert targets(broker_results(1100.0, 0.3, 6.0))["slow_nav"]["met"] is False  # 900 < 0.9 x 1,100
 
 
+def test_slow_nav_names_the_bare_pipeline_beside_it_when_it_ran() -> None:
+    results = broker_results(2400.0, 0.3, 6.0)
+    assert "bare pipeline" not in targets(results)["slow_nav"]["detail"]
+    results["slow_nav"]["baseline"] = lookups(1000.0, 0.2, tokens=False)
+    got = targets(results)["slow_nav"]
+    assert got["met"] is False  # the bare rate is shown, not the bound
+    assert got["detail"].endswith("bare pipeline 1,000/s, adapter / bare 0.90")
+    table = text_table({"brokers": {"tansu": results}})
+    bare_row = table.index("tansu   baseline, NAV 100 ms late, 5,000 pre-loaded")
+    assert bare_row < table.index("tansu   adapter, NAV 100 ms late, 5,000 pre-loaded")
+
+
 def test_every_table_names_the_broker_of_each_row() -> None:
     results: dict[str, Any] = {
         "brokers": {

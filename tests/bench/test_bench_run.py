@@ -29,3 +29,5 @@ def test_a_tiny_slow_nav_run_names_its_broker_and_the_bound_it_hit(tmp_path: Pat
     assert "in-flight limit" in broker["targets"]["slow_nav"]["detail"]  # no saturated run to bound it
     assert broker["targets"]["token_fetches"]["met"]
     assert "tansu   adapter, NAV 50 ms late, 40 pre-loaded" in done.stdout
+    assert (slow["baseline"]["replies"], slow["baseline"]["failed_replies"]) == (40, 0)
+    assert "tansu   baseline, NAV 50 ms late, 40 pre-loaded" in done.stdout
