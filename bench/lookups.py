@@ -271,10 +271,9 @@ async def run_lookups_phase(
         say(f"== the sandbox answers every NAV call {opts.slow_nav_ms} ms late")
         async with slow_nav(stack, opts.slow_nav_ms):
             # The bare pipeline alongside: what the machine, the broker and the sandbox allow.
-            bare = await bench.run("baseline", "baseline-slow-nav", short_n, short)
-            slow = await bench.run("adapter", "adapter-slow-nav", short_n, short)
+            late_pair = await bench.pair("slow-nav-", short_n, short)
         late = {"nav_latency_ms": opts.slow_nav_ms, "max_in_flight": opts.max_in_flight}
-        results["slow_nav"] = slow | late | {"baseline": bare}
+        results["slow_nav"] = late_pair["adapter"] | late | {"baseline": late_pair["baseline"]}
     if opts.profiled(missed=report.missed(report.targets(results))):
         short = short or await bench.preload("short", short_n)
         path = (opts.output.parent / f"adapter-profile-{stack.broker}.txt").resolve()
