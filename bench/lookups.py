@@ -3,10 +3,10 @@
 Throughput over N pre-loaded requests (the bare pipeline and the adapter, twice each in the order
 bare, adapter, adapter, bare, each keeping its better run), the transport comparison on a shorter
 topic; then at a fixed rate (100/s) the sandbox straight over HTTP, the bare pipeline and the
-adapter fed live, open loop (in the same order, each keeping its lower p99); the adapter over the
-shorter topic with the sandbox answering every call late (slow NAV); a profile of the adapter when
-a target is missed. Latency is the reply's record timestamp minus the request's: both CreateTime
-on this machine's clock.
+adapter fed live, open loop (in the same order, each keeping its lower p99); both again over the
+shorter topic with the sandbox answering every call late (slow NAV; the higher rate kept); a
+profile of the adapter when a target is missed. Latency is the reply's record timestamp minus the
+request's: both CreateTime on this machine's clock.
 """
 
 import asyncio
