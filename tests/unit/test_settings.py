@@ -129,3 +129,9 @@ def test_reply_topics_and_reply_to_lists_that_cannot_work_stop_the_start(
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=re.escape(message)):
         LookupSettings()
+
+
+def test_by_default_every_lookup_in_flight_has_a_nav_connection() -> None:
+    # Fewer connections than slots would leave lookups waiting for a connection, not for NAV.
+    connections = NavSettings.model_fields["nav_max_connections"].default
+    assert connections >= LookupSettings.model_fields["max_in_flight"].default
