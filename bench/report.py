@@ -61,7 +61,7 @@ CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("aiokafka producer (replies, audit; events, checkpoints)", ("/aiokafka/producer/", "/aiokafka/record/")),
     ("aiokafka fetcher, protocol, connections", ("/aiokafka/",)),
     ("FastStream per-message pipeline", ("/faststream/", "/fast_depends/", "/anyio/")),
-    ("logging (JSON lines)", ("/pythonjsonlogger/", "/logging/", "adapter/observability/logs.py")),
+    ("logging (JSON lines)", ("/logging/", "adapter/observability/logs.py")),
     ("OpenTelemetry", ("/opentelemetry/",)),
     ("Prometheus metrics", ("/prometheus_client/",)),
     ("pydantic validation and serialisation", ("/pydantic", "contracts/")),
